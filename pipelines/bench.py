@@ -1,0 +1,84 @@
+"""``python launch.py bench unet``: seconds per denoising step of the real-size UNet.
+
+Builds the SD 1.5 inpainting UNet from its config with random weights (nothing is
+downloaded), applies CatVTON's attention processors, and times one denoising step at
+the 384x512 setting: classifier-free guidance makes the batch 2, and person + garment
+stacked on the height axis make the latent 9 x 128 x 48 (64 + 64 rows, 384 / 8 columns).
+"""
+
+from __future__ import annotations
+
+import time
+
+from pipelines.diffusion.sd15 import SD15_INPAINT_UNET_CONFIG, VAE_SCALE
+
+BENCH_SIZE = (384, 512)  # (width, height) of the vitonhd / dresscode weights
+GUIDED_BATCH = 2  # unconditional + conditional
+PRECISIONS = ("fp32", "bf16")
+WARMUP_STEPS = 1  # the first call pays for oneDNN kernel selection
+BENCH_TIMESTEP = 500  # any training timestep; the cost does not depend on it
+
+
+def bench_unet(steps: int = 3, size: tuple[int, int] = BENCH_SIZE) -> list[dict]:
+    """Time ``steps`` UNet calls per precision on the CPU; one row per precision with
+    ``seconds_per_step`` and ``speedup_vs_fp32`` (fp32 seconds / these seconds)."""
+    import torch
+    from accelerate import init_empty_weights
+    from diffusers import UNet2DConditionModel
+
+    from pipelines.device import cpu_has_native_bf16
+    from pipelines.diffusion.attention import set_catvton_processors
+
+    with init_empty_weights():
+        unet = UNet2DConditionModel(**SD15_INPAINT_UNET_CONFIG)
+    unet = unet.to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in unet.parameters():  # random weights of a sane scale; values do not affect timing
+            parameter.normal_(0.0, 0.02, generator=generator)
+    set_catvton_processors(unet)
+    unet.eval()
+
+    width, height = size
+    latent_shape = (GUIDED_BATCH, SD15_INPAINT_UNET_CONFIG["in_channels"], 2 * height // VAE_SCALE, width // VAE_SCALE)
+    timestep = torch.tensor(BENCH_TIMESTEP)
+    rows: list[dict] = []
+    for precision in PRECISIONS:
+        dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+        unet.to(dtype)
+        sample = torch.randn(latent_shape, generator=generator).to(dtype)
+        with torch.inference_mode():
+            for _ in range(WARMUP_STEPS):
+                unet(sample, timestep, encoder_hidden_states=None, return_dict=False)
+            started = time.perf_counter()
+            for _ in range(steps):
+                unet(sample, timestep, encoder_hidden_states=None, return_dict=False)
+            seconds = (time.perf_counter() - started) / steps
+        rows.append(
+            {
+                "precision": precision,
+                "seconds_per_step": seconds,
+                "input": "x".join(str(n) for n in latent_shape),
+                "resolution": f"{width}x{height}",
+                "threads": torch.get_num_threads(),
+                "cpu_native_bf16": cpu_has_native_bf16(),
+            }
+        )
+    fp32_seconds = rows[0]["seconds_per_step"]
+    for row in rows:
+        row["speedup_vs_fp32"] = fp32_seconds / row["seconds_per_step"]
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    """Print the rows of :func:`bench_unet` as an aligned table."""
+    columns = ("precision", "resolution", "input", "threads", "cpu_native_bf16", "seconds_per_step", "speedup_vs_fp32")
+    cells = [[_format(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for line in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)))
+
+
+def _format(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
