@@ -28,6 +28,8 @@ HIP_EASE = 0.10
 # Where the waistband of trousers and skirts sits, and how wide (relative to hip joints).
 WAISTBAND_SPREAD = 1.35
 CROTCH_DROP = 0.12
+# A sleeve or trouser leg longer than this fraction of the limb is sized to end at the wrist/ankle.
+SNAP_TO_END = 0.6
 # A dress's waist is about this much wider than the hip joints' distance.
 DRESS_WAIST_SPREAD = 1.5  # of the hip -> knee distance below the hip line
 # A sleeve reaches at least this far below the armpit, and is at least this wide (fractions of sw).
@@ -295,7 +297,8 @@ def _fit_sleeve(sleeve_rgba, garment: Garment, pose: Pose, side: str, layout: La
     outer_len = float(np.linalg.norm(go - gs)) * scale
     inner_len = float(np.linalg.norm(gi - ga)) * scale
     depth = max(outer_len, armpit_depth + inner_len, armpit_depth + MIN_SLEEVE_BELOW_ARMPIT * sw)
-    depth = min(depth, upper_len + fore_len * 1.02)
+    arm_len = upper_len + fore_len
+    depth = arm_len if depth > SNAP_TO_END * arm_len else depth  # long sleeves end at the wrist
     if layout.sleeves == "rolled":
         depth = min(depth, max(upper_len + ROLLED_SLEEVE_END * fore_len, armpit_depth + MIN_SLEEVE_BELOW_ARMPIT * sw))
     centre_x = float(pose.landmarks[[11, 12], 0].mean())
@@ -340,7 +343,8 @@ def _fit_lower(garment: Garment, pose: Pose, out_shape: tuple[int, int]) -> np.n
             g_top = (_lm(garment, f"waist_{side}") + _lm(garment, "crotch")) / 2
             g_len = float(np.linalg.norm((go + gi) / 2 - g_top)) * scale
             leg_len = float(np.linalg.norm(knees[side] - hip) + np.linalg.norm(ankles[side] - knees[side]))
-            length = min(g_len, leg_len * 1.03)
+            # Trousers are bought to fit: a leg within reach of the ankle ends at the ankle.
+            length = leg_len if g_len > SNAP_TO_END * leg_len else g_len
             end, d = along_polyline([hip, knees[side], ankles[side]], length)
             n = _outward(side, d, float(hip_c[0]), end)
             width = max(float(np.linalg.norm(go - gi)) * scale, 0.3 * sw)

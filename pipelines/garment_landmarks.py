@@ -46,28 +46,56 @@ HEM_GAP = 0.02
 # The central band (fraction of width) whose median bottom is the hem line.
 HEM_BAND = 0.2
 # A concave corner at hem height at least this deep inside the convex hull (fraction of
-# width) ends the hem: a hanging sleeve or strap starts there. Scallops are shallower.
-HEM_JUNCTION_DEPTH = 0.03
+# width) ends the hem: a hanging sleeve or strap starts there (those are ~0.2 deep; the
+# notches of a scalloped or flowered hem ~0.09).
+HEM_JUNCTION_DEPTH = 0.12
 # Top-contour columns within this distance (fraction of height) of a side's highest point
 # belong to the neckband (tops) or waistband (trousers, skirts).
-NECK_TOLERANCE = 0.02
-WAISTBAND_TOLERANCE = 0.04
+NECK_TOLERANCE = 0.03
+WAISTBAND_TOLERANCE = 0.05
 # Neck points are searched this far from the centre line (fraction of half the width).
 NECK_SEARCH = 0.8
+# The silhouette dips between the neck points (straps, an open V) when the centre of the
+# top contour lies this much (fraction of height) below both sides' highest points.
+NECK_DIP = 0.03
+# A top corner (neck point, waistband corner) is where moving outwards along the top run
+# would cost more than this many pixels of drop per pixel: a shoulder slope (~0.4) or a
+# skirt's side (~4) stops it, a flat collar or a gently curved waistband does not.
+TOP_CORNER_SLOPE = 3.0
 # Armpits are searched between these fractions of the neck -> hem length (dresses are long,
 # so their armpits sit higher in relative terms); without a corner they go to the default.
 ARMPIT_WINDOW: dict[str, tuple[float, float]] = {"top": (0.08, 0.75), "jacket": (0.08, 0.75), "dress": (0.04, 0.45)}
 ARMPIT_DEFAULT: dict[str, float] = {"top": 0.3, "jacket": 0.3, "dress": 0.17}
+# Armpits lie at least this far from the centre line (fraction of width) and half the neck's
+# width: concave corners of the neckline (a V, a collar notch) are not armpits.
+ARMPIT_MIN_OFFSET = 0.08
+# Armpit corners lie at least ARMPIT_MIN_DEPTH (fraction of width) inside the convex hull
+# (cuff and seam notches are shallower), and within ARMPIT_OUTERMOST of the outermost such
+# corner's distance from the centre line.
+ARMPIT_MIN_DEPTH = 0.03
+ARMPIT_OUTERMOST = 0.8
+# From a concave corner, the armpit slides down the body side (at most ARMPIT_SLIDE of the
+# neck -> hem length) to where the side stops moving out by more than ARMPIT_SLIDE_SLOPE
+# per unit of drop: an A-line flare (< ~25 degrees) keeps the armpit at the corner.
+ARMPIT_SLIDE = 0.25
+ARMPIT_SLIDE_SLOPE = 0.5
 # Turning of the outline is measured between points this far along it (fractions of the
-# perimeter); a concave turn of at least MIN_CORNER_TURN radians (~30 degrees) is a corner,
-# and it must lie at least MIN_CORNER_DEPTH (fraction of width) inside the convex hull.
+# perimeter); a concave turn of at least MIN_CORNER_TURN radians (~30 degrees) is a corner.
 TURN_SCALES = (0.01, 0.02)
 MIN_CORNER_TURN = 0.5
-MIN_CORNER_DEPTH = 0.01
+# A concave corner turning more than SLIT_TURN radians (~150 degrees) ends a slit or a V:
+# its hidden vertex is found from lines fitted to its two edges between VERTEX_SKIP and
+# VERTEX_REACH of the perimeter away, if they meet at VERTEX_MIN_ANGLE degrees or more.
+SLIT_TURN = 2.6
+VERTEX_SKIP = 0.01
+VERTEX_REACH = 0.06
+VERTEX_MIN_ANGLE = 3.0
 # A sleeve is a part outside the body column at least this long (fraction of the neck -> hem
-# length), reaching this far sideways past the armpit (fraction of width), and at least this
-# share of the garment's area. Thin straps and cap-sleeve bumps stay "none".
+# length) and this wide (fraction of width), reaching this far sideways past the armpit
+# (fraction of width), and at least this share of the garment's area. Straps (~7% of the
+# width) and cap-sleeve bumps stay "none"; sleeves are 12-20% of a flat-lay's width.
 SLEEVE_MIN_LENGTH = 0.12
+SLEEVE_MIN_WIDTH = 0.085
 SLEEVE_MIN_REACH = 0.05
 SLEEVE_MIN_AREA = 0.025
 # Sleeves at least this long (shoulder -> opening, over neck -> hem length) are "long"; a
@@ -81,6 +109,11 @@ CORNER_WEIGHT = 0.7
 # A shoulder corner must bend the outline at least this far from the neck -> armpit-level
 # chord (fraction of width); else the shoulder sits above the armpit.
 SHOULDER_MIN_BEND = 0.015
+# Shoulder seams end at most SHOULDER_MAX_DROP below the neck points (fraction of the
+# neck -> hem length; a tee's is ~0.08); a shoulder estimated without a corner sits at
+# most SHOULDER_DROP below them.
+SHOULDER_MAX_DROP = 0.25
+SHOULDER_DROP = 0.08
 # Dress waist: searched between these fractions of armpit -> hem, ties broken towards the
 # typical waist position.
 WAIST_WINDOW = (0.1, 0.7)
@@ -94,6 +127,8 @@ OPENING_MIN_LENGTH = 0.2
 OPENING_HEM_REACH = 0.1
 OPENING_STRIP = 0.02
 OPENING_FLANK = (0.08, 0.15)
+# The line's top is where its colour widens to this many times its width lower down.
+OPENING_WIDENING = 1.3
 # Two legs: fabric runs at this height above the bottom (fraction of height), each at least
 # LEG_MIN_WIDTH of the width, the gap between them centred within LEG_GAP_CENTRED of the
 # centre line, with its top (the crotch) within CROTCH_CENTRED of it.
@@ -101,6 +136,8 @@ LEG_ROW = 0.03
 LEG_MIN_WIDTH = 0.08
 LEG_GAP_CENTRED = 0.15
 CROTCH_CENTRED = 0.1
+# The crotch may move up its legs' inner edges by at most this (fraction of height).
+CROTCH_MAX_SHIFT = 0.15
 
 
 @dataclass(frozen=True)
@@ -259,7 +296,7 @@ def _top(sil: _Silhouette, style: GarmentStyle, rgb: np.ndarray | None) -> Garme
     for side, sign in (("left", 1.0), ("right", -1.0)):
         sleeve = sleeves[side]
         target = sleeve["outer"] if sleeve else lm[f"armpit_{side}"]
-        lm[f"shoulder_{side}"] = _shoulder(sil, lm[f"neck_{side}"], target, lm[f"armpit_{side}"], sign)
+        lm[f"shoulder_{side}"] = _shoulder(sil, lm[f"neck_{side}"], target, lm[f"armpit_{side}"], sign, length)
         if sleeve:
             lm[f"sleeve_{side}_outer"], lm[f"sleeve_{side}_inner"] = sleeve["outer"], sleeve["inner"]
             end = (np.asarray(sleeve["outer"]) + np.asarray(sleeve["inner"])) / 2
@@ -297,7 +334,10 @@ def _hem(sil: _Silhouette) -> dict[str, Point]:
             out[f"hem_{side}"] = (sil.cx + step * 0.35 * sil.width, hem_y)
             continue
         end = _run_end(on_hem, start, step, gap)
-        corner = (float(end), float(b[end]))
+        # The corner: far out along the run, but on the hem line rather than up the side.
+        run = np.arange(min(start, end), max(start, end) + 1)
+        k = int(run[np.argmax(step * run + b[run] - hem_y)])
+        corner = (float(k), float(b[k]))
         mine = junctions & (step * (c[:, 0] - start) >= 0) & (step * (c[:, 0] - end) <= 0)
         if mine.any():
             first = np.flatnonzero(mine)[np.argmin(step * c[mine, 0])]
@@ -307,24 +347,34 @@ def _hem(sil: _Silhouette) -> dict[str, Point]:
 
 
 def _neck(sil: _Silhouette) -> dict[str, Point]:
+    """Each side's highest top-contour run near the centre line ends at the neck point: its
+    outer end where a collar or back neckband spans the top, its inner end where the
+    silhouette dips between the sides (straps, a V without a visible back)."""
     t = sil.top
     xs = np.arange(sil.w)
     reach = NECK_SEARCH * sil.width / 2
-    out: dict[str, Point] = {}
+    centre = (np.abs(xs - sil.cx) <= max(1.0, 0.02 * sil.width)) & np.isfinite(t)
+    centre_y = float(np.median(t[centre])) if centre.any() else sil.y0
+    peaks: dict[str, int] = {}
     for side, step in (("left", 1), ("right", -1)):
         window = (step * (xs - sil.cx) >= 0) & (np.abs(xs - sil.cx) <= reach) & np.isfinite(t)
-        if not window.any():
+        if window.any():
+            peaks[side] = int(xs[window][np.argmin(t[window])])
+    dips = len(peaks) == 2 and centre_y - max(t[p] for p in peaks.values()) > NECK_DIP * sil.height
+    out: dict[str, Point] = {}
+    for side, step in (("left", 1), ("right", -1)):
+        if side not in peaks:
             out[f"neck_{side}"] = (sil.cx + step * 0.15 * sil.width, sil.y0)
             continue
-        peak = int(xs[window][np.argmin(t[window])])
-        near_top = np.nan_to_num(t, nan=1e9) <= t[peak] + NECK_TOLERANCE * sil.height
-        end = _run_end(near_top & window, peak, step)
-        out[f"neck_{side}"] = (float(end), float(t[end]))
+        peak = peaks[side]
+        near = np.nan_to_num(t, nan=1e9) <= t[peak] + NECK_TOLERANCE * sil.height
+        run = np.arange(_run_end(near, peak, -1), _run_end(near, peak, 1) + 1)
+        direction = -step if dips else step
+        x = int(run[np.argmax(direction * run - TOP_CORNER_SLOPE * (t[run] - t[peak]))])
+        out[f"neck_{side}"] = (float(x), float(t[x]))
     # The top contour on the centre line: the neckline's lowest point if the silhouette dips
     # there (a V or scoop without a visible back), else the collar's or neckband's top.
-    centre = (np.abs(xs - sil.cx) <= max(1.0, 0.02 * sil.width)) & np.isfinite(t)
-    y = float(np.median(t[centre])) if centre.any() else sil.y0
-    out["neck_centre"] = (sil.cx, y)
+    out["neck_centre"] = (sil.cx, centre_y)
     return out
 
 
@@ -333,16 +383,28 @@ def _armpit(sil: _Silhouette, style: GarmentStyle, sign: float, neck_y: float, l
     """The sharpest concave corner on one side between shoulders and hem; else an estimate."""
     c = sil.contour
     lo, hi = ARMPIT_WINDOW.get(style, ARMPIT_WINDOW["top"])
+    offset = sign * (c[:, 0] - sil.cx)
     candidates = (
-        (sign * (c[:, 0] - sil.cx) > max(neck_half, 0.05 * sil.width))
+        (offset > max(0.5 * neck_half, ARMPIT_MIN_OFFSET * sil.width))
         & (c[:, 1] >= neck_y + lo * length)
         & (c[:, 1] <= neck_y + hi * length)
-        & (sil.hull_depth >= MIN_CORNER_DEPTH * sil.width)
+        & (sil.hull_depth >= ARMPIT_MIN_DEPTH * sil.width)
         & (sil.turn >= MIN_CORNER_TURN)
     )
     if candidates.any():
-        i = int(np.flatnonzero(candidates)[np.argmax(sil.turn[candidates])])
-        return (float(c[i, 0]), float(c[i, 1])), True
+        # The body's side is the outermost concave corner (strap and neckline corners lie
+        # further in); of the corners out there, the highest (lower ones: waist, hip).
+        outer = candidates & (offset >= ARMPIT_OUTERMOST * offset[candidates].max())
+        i = int(np.flatnonzero(outer)[np.argmin(c[outer, 1])])
+        # Where a strap meets the body, the armhole's bottom is further out, at the top of the
+        # body's side: follow the side down while it moves out faster than it drops.
+        side = _arc(c, i, int(np.argmin(np.linalg.norm(c - hem_corner, axis=1))))
+        side = side[(side[:, 1] >= c[i, 1]) & (side[:, 1] <= c[i, 1] + ARMPIT_SLIDE * length)]
+        score = sign * (side[:, 0] - c[i, 0]) - ARMPIT_SLIDE_SLOPE * (side[:, 1] - c[i, 1])
+        p = side[int(np.argmax(score))] if len(side) else c[i]
+        if sil.turn[i] >= SLIT_TURN and np.array_equal(p, c[i]):
+            p = _hidden_vertex(sil, i, max_shift=ARMPIT_SLIDE * length)
+        return (float(p[0]), float(p[1])), True
     y = neck_y + ARMPIT_DEFAULT.get(style, ARMPIT_DEFAULT["top"]) * length
     # The body side at that height: straight up from the hem corner, or the outline if closer.
     x = hem_corner[0]
@@ -363,15 +425,21 @@ def _sleeve(sil: _Silhouette, sign: float, armpit: Point, hem_corner: Point, len
     t = np.clip((ys - ay) / max(hy - ay, 1.0), 0.0, 1.0)
     boundary = ax + (hx - ax) * t  # vertical above the armpit, armpit -> hem corner below
     outside = (sil.mask & (sign * (xs - boundary) > 1.0)).astype(np.uint8)
-    n_labels, labels, stats, _ = cv2.connectedComponentsWithStats(outside, connectivity=8)
-    # A sleeve hangs from the armhole: it touches the column's edge above the armpit. Parts
-    # that only stick out lower down (a flared skirt, dangling straps) are not sleeves.
-    attached = labels[(ys < ay) & (sign * (xs - ax) <= 3.0) & (outside > 0)]
+    # Straps and slivers of a widening body are thinner than a sleeve: opening removes them.
+    r = max(1, int(round(SLEEVE_MIN_WIDTH * sil.width / 2)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    core = cv2.morphologyEx(outside, cv2.MORPH_OPEN, kernel)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    # A sleeve hangs from the armhole: it reaches the column's edge above the armpit (give or
+    # take the opening). Parts that only stick out lower down (a flared skirt, dangling
+    # straps) are not sleeves.
+    attached = labels[(ys < ay + 2 * r) & (sign * (xs - ax) <= r + 3.0) & (core > 0)]
     attached = np.unique(attached[attached > 0])
     if not attached.size:
         return None
     label = int(attached[np.argmax(stats[attached, cv2.CC_STAT_AREA])])
-    py, px = np.nonzero(labels == label)
+    region = (cv2.dilate((labels == label).astype(np.uint8), kernel) > 0) & (outside > 0)
+    py, px = np.nonzero(region)
     pts = np.stack([px, py], axis=1).astype(np.float64)
     reach = float(np.max(sign * (px - ax)))
     if reach < SLEEVE_MIN_REACH * sil.width or len(pts) < SLEEVE_MIN_AREA * sil.area:
@@ -399,22 +467,20 @@ def _sleeve(sil: _Silhouette, sign: float, armpit: Point, hem_corner: Point, len
     return {"outer": (float(outer[0]), float(outer[1])), "inner": (float(inner[0]), float(inner[1]))}
 
 
-def _shoulder(sil: _Silhouette, neck: Point, target: Point, armpit: Point, sign: float) -> Point:
+def _shoulder(sil: _Silhouette, neck: Point, target: Point, armpit: Point, sign: float, length: float) -> Point:
     """The outline's corner between the neck point and the sleeve (or armhole): the point of
-    the arc above the armpit farthest outside the chord that spans it."""
+    the arc above the armpit farthest outside the chord that spans it. Without a clear
+    corner (a dropped shoulder, a halter), the shoulder sits above the armpit, on the
+    garment's top edge or, if that is lower, a typical shoulder drop below the neck point."""
     c = sil.contour
-    n = len(c)
     i_neck = int(np.argmin(np.linalg.norm(c - neck, axis=1)))
-    i_target = int(np.argmin(np.linalg.norm(c - target, axis=1)))
-    forward = (i_target - i_neck) % n
-    idx = (i_neck + np.arange(forward + 1)) % n if forward <= n - forward else (i_neck - np.arange(n - forward + 1)) % n
-    arc = c[idx]
+    arc = _arc(c, i_neck, int(np.argmin(np.linalg.norm(c - target, axis=1))))
     below = np.flatnonzero(arc[:, 1] > armpit[1])
     if below.size and below[0] >= 2:
         arc = arc[: below[0]]
-    fallback_x = armpit[0]
-    fallback_y = sil.column(sil.top, fallback_x)
-    fallback = (float(fallback_x), float(fallback_y if np.isfinite(fallback_y) else neck[1]))
+    top = sil.column(sil.top, armpit[0])
+    lowest = neck[1] + SHOULDER_DROP * length
+    fallback = (float(armpit[0]), float(min(top, lowest) if np.isfinite(top) else lowest))
     if len(arc) < 3:
         return fallback
     a, b = arc[0], arc[-1]
@@ -423,9 +489,41 @@ def _shoulder(sil: _Silhouette, neck: Point, target: Point, armpit: Point, sign:
         normal = -normal
     dist = (arc - a) @ normal
     i = int(np.argmax(dist))
-    if dist[i] < SHOULDER_MIN_BEND * sil.width:
+    if dist[i] < SHOULDER_MIN_BEND * sil.width or arc[i, 1] > neck[1] + SHOULDER_MAX_DROP * length:
         return fallback
     return float(arc[i, 0]), float(arc[i, 1])
+
+
+def _hidden_vertex(sil: _Silhouette, i: int, max_shift: float) -> np.ndarray:
+    """Where the two edges of the slit or V ending at contour point ``i`` really meet.
+
+    The last stretch of a narrow gap (a sleeve hanging close to the body, the top of a
+    trouser crotch) is lost when the cut-out closes it; lines fitted to both edges meet where
+    it ends. Kept only if that point is inside the garment, at most ``max_shift`` away."""
+    c = sil.contour
+    n = len(c)
+    near, far = max(2, int(VERTEX_SKIP * n)), max(6, int(VERTEX_REACH * n))
+    arms = [c[(i + sign * np.arange(near, far)) % n] for sign in (-1, 1)]
+    lines = [cv2.fitLine(a.astype(np.float32), cv2.DIST_L2, 0, 0.01, 0.01).ravel() for a in arms]
+    (dx1, dy1, x1, y1), (dx2, dy2, x2, y2) = lines
+    m = np.array([[dx1, -dx2], [dy1, -dy2]], np.float64)
+    if abs(np.linalg.det(m)) < np.sin(np.radians(VERTEX_MIN_ANGLE)):
+        return c[i]
+    s, _ = np.linalg.solve(m, np.array([x2 - x1, y2 - y1], np.float64))
+    v = np.array([x1 + s * dx1, y1 + s * dy1])
+    xi, yi = int(round(v[0])), int(round(v[1]))
+    inside = 0 <= xi < sil.w and 0 <= yi < sil.h and sil.mask[yi, xi]
+    if not inside or np.linalg.norm(v - c[i]) > max_shift:
+        return c[i]
+    return v
+
+
+def _arc(c: np.ndarray, i: int, j: int) -> np.ndarray:
+    """The shorter stretch of the closed contour ``c`` from index ``i`` to index ``j``."""
+    n = len(c)
+    forward = (j - i) % n
+    idx = (i + np.arange(forward + 1)) % n if forward <= n - forward else (i - np.arange(n - forward + 1)) % n
+    return c[idx]
 
 
 def _waist(sil: _Silhouette, lm: dict[str, Point]) -> dict[str, Point]:
@@ -447,21 +545,23 @@ def _waist(sil: _Silhouette, lm: dict[str, Point]) -> dict[str, Point]:
 
 
 def _front_opening(sil: _Silhouette, rgb: np.ndarray, neck_y: float, hem_y: float, length: float) -> dict[str, Point]:
-    """A centre front line (gap, lining, placket) running up from the hem, if there is one."""
+    """A centre front line (gap, lining, placket) running up from the hem, if there is one.
+
+    Rows where a narrow strip on the centre line differs in colour from the fronts on either
+    side (or shows background) form the line; it must reach the hem. Its top is where the
+    line's colour widens into a V (the neckline) or where it stops."""
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
-    xs = np.arange(sil.w)
-    off = np.abs(xs - sil.cx) / sil.width
-    strip = off <= OPENING_STRIP
-    flank = (off >= OPENING_FLANK[0]) & (off <= OPENING_FLANK[1])
-    if not strip.any() or not flank.any():
-        return {}
     inside = sil.mask
-    centre_colour = np.nanmedian(np.where(inside[:, strip, None], lab[:, strip], np.nan), axis=1)
-    flank_colour = np.nanmedian(np.where(inside[:, flank, None], lab[:, flank], np.nan), axis=1)
-    gap = ~inside[:, strip].any(axis=1)  # the background shows between the fronts
-    differs = gap | (np.linalg.norm(centre_colour - flank_colour, axis=1) > OPENING_COLOUR)
+    off = np.abs(np.arange(sil.w) - sil.cx) / sil.width
+    strip = (off <= OPENING_STRIP)[None, :] & inside
+    flank = ((off >= OPENING_FLANK[0]) & (off <= OPENING_FLANK[1]))[None, :] & inside
     rows = np.arange(sil.h)
-    differs &= (rows > neck_y) & (rows <= hem_y)
+    span = (rows > neck_y) & (rows <= hem_y)
+    centre, n_centre = _row_mean(lab, strip)
+    sides, n_sides = _row_mean(lab, flank)
+    gap = (n_centre == 0) & span  # background shows between the fronts
+    differs = gap | ((n_centre > 0) & (n_sides > 0) & (np.linalg.norm(centre - sides, axis=1) > OPENING_COLOUR))
+    differs &= span
     bottom = int(np.clip(round(hem_y), 0, sil.h - 1))
     start = _first_true(differs, bottom, -1)
     if start is None or bottom - start > OPENING_HEM_REACH * length:
@@ -469,13 +569,40 @@ def _front_opening(sil: _Silhouette, rgb: np.ndarray, neck_y: float, hem_y: floa
     top = _run_end(differs, start, -1, gap=max(1, int(0.01 * sil.height)))
     if start - top < OPENING_MIN_LENGTH * length:
         return {}
+    # How wide the line's colour is on each row, near the centre: it widens at the neckline.
+    line = (rows >= top) & (rows <= start)
+    lower = line & (rows >= (top + start) / 2)
+    reference = np.median(centre[lower & (n_centre > 0)], axis=0) if (lower & (n_centre > 0)).any() else None
+    if reference is not None:
+        near = (off <= OPENING_FLANK[1])[None, :]
+        alike = (np.linalg.norm(lab - reference, axis=2) < OPENING_COLOUR) | ~inside
+        width = (alike & near).sum(axis=1).astype(np.float64)
+        band = float(np.median(width[lower]))
+        wide = line & (width > OPENING_WIDENING * band + 2)
+        widening = _first_true(wide | ~line, start, -1)
+        if widening is not None and widening > top and start - widening >= OPENING_MIN_LENGTH * length:
+            # The V's width grows linearly upwards: extend it down to the band's width.
+            v_rows = rows[line & (rows <= widening)]
+            if len(v_rows) >= 4:
+                slope, intercept = np.polyfit(v_rows, width[v_rows], 1)
+                if slope < 0:
+                    widening = int(np.clip((band - intercept) / slope, widening, start))
+            top = widening
     return {"opening_top": (sil.cx, float(top)), "opening_bottom": (sil.cx, float(hem_y))}
+
+
+def _row_mean(lab: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the mean colour of the pixels ``where`` is set, and how many there are."""
+    count = where.sum(axis=1)
+    total = (lab * where[:, :, None]).sum(axis=1)
+    return total / np.maximum(count, 1)[:, None], count
 
 
 # ---------------------------------------------------------------- trousers and skirts
 
 
 def _waistband(sil: _Silhouette) -> dict[str, Point]:
+    """The top corners: the ends of the top contour's run near the highest point."""
     t = sil.top
     y0 = float(np.nanmin(t))
     near = np.nan_to_num(t, nan=1e9) <= y0 + WAISTBAND_TOLERANCE * sil.height
@@ -485,10 +612,13 @@ def _waistband(sil: _Silhouette) -> dict[str, Point]:
         start = _first_true(near, cx, step)
         if start is None:
             start = _first_true(near, cx, -step)
-        end = _run_end(near, start, step) if start is not None else int(round(sil.cx + step * 0.4 * sil.width))
-        end = int(np.clip(end, 0, sil.w - 1))
-        y = t[end] if np.isfinite(t[end]) else y0
-        out[f"waist_{side}"] = (float(end), float(y))
+        if start is None:
+            out[f"waist_{side}"] = (sil.cx + step * 0.4 * sil.width, y0)
+            continue
+        end = _run_end(near, start, step)
+        run = np.arange(min(start, end), max(start, end) + 1)
+        x = int(run[np.argmax(step * run - TOP_CORNER_SLOPE * (t[run] - y0))])
+        out[f"waist_{side}"] = (float(x), float(t[x]))
     return out
 
 
@@ -508,6 +638,10 @@ def _leg_split(sil: _Silhouette) -> LegSplit | None:
         return None
     crotch_y = float(np.nanmin(b))
     crotch_x = float(np.median(cols[np.nan_to_num(b, nan=1e9) <= crotch_y + 1]))
+    # The narrow top of the gap may be closed in the cut-out: follow the legs' inner edges up.
+    c = sil.contour
+    i = int(np.argmin(np.linalg.norm(c - [crotch_x, crotch_y], axis=1)))
+    crotch_x, crotch_y = (float(v) for v in _hidden_vertex(sil, i, max_shift=CROTCH_MAX_SHIFT * sil.height))
     widths = ((runs[0][1] - runs[0][0]) / sil.width, (runs[1][1] - runs[1][0]) / sil.width)
     return LegSplit(
         crotch=(crotch_x, crotch_y),

@@ -44,7 +44,7 @@ def build_app(engine: TryOnEngine, examples_dir: Path | None = None, workspace: 
     service = TryOnService(engine, workspace)
     examples = prepare_examples(workspace.examples, examples_dir)
     statuses = [engine.status(name) for name in BACKEND_NAMES]
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True) as demo:
         layout.render(service, examples, statuses)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=DEFAULT_CONCURRENCY)
     return demo

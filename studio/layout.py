@@ -19,14 +19,17 @@ INTRO = (
 def render(service: TryOnService, examples: ExampleSet, statuses: list[BackendStatus]) -> None:
     gr.Markdown(INTRO, elem_id="intro")
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=560):
+        with gr.Column(scale=3, min_width=640):
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=260):
+                with gr.Column(scale=2, min_width=220):
                     person_panel = person.render(examples.people)
-                with gr.Column(scale=3, min_width=300):
+                with gr.Column(scale=5, min_width=480):
+                    garment_panel = garments.render(examples.garments)
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=300):
                     layout_panel = outfit_layout.render()
+                with gr.Column(min_width=300):
                     backend_panel = backend.render(statuses)
-            garment_panel = garments.render(examples.garments)
             run_widgets = run.render()
         with gr.Column(scale=2, min_width=380, elem_id="result-column"):
             result_panel = result.render()

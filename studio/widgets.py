@@ -17,11 +17,14 @@ class PhotoInput(gr.Image):
     """
 
     is_template = True  # rendered by the frontend's "image" component
-
-    def __init__(self, label: str, **kwargs) -> None:
-        super().__init__(label=label, type="filepath", image_mode=None, format="png", **kwargs)
+    # No __init__ of its own: Gradio sends the frontend the props named in __init__'s signature.
 
     def preprocess(self, payload: ImageData | None) -> str | None:
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return payload.path
         return super().preprocess(payload)
+
+
+def photo_input(label: str, **kwargs) -> PhotoInput:
+    """A :class:`PhotoInput` (the handler gets the upload's path; PNG when shown back)."""
+    return PhotoInput(label=label, type="filepath", image_mode=None, format="png", **kwargs)

@@ -18,7 +18,7 @@ from pipelines.types import SLOTS
 from studio import convert
 from studio.components.run import WARP_CONCURRENCY
 from studio.handlers import TryOnService, garment_paths, progress_callback, user_errors
-from studio.widgets import PhotoInput
+from studio.widgets import photo_input
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class ApiPanel:
 def render() -> ApiPanel:
     default = DiffusionOptions()
     with gr.Column(visible=False):
-        person = PhotoInput(label="person")
-        garments = [PhotoInput(label=slot) for slot in SLOTS]
+        person = photo_input(label="person")
+        garments = [photo_input(label=slot) for slot in SLOTS]
         tryon_inputs = [
             person,
             *garments,
@@ -48,7 +48,7 @@ def render() -> ApiPanel:
             gr.Dropdown(list(get_args(WeightsVariant)), value=default.weights, label="weights"),
         ]
         tryon_outputs = [gr.Image(type="filepath", format="png", label="result"), gr.JSON(label="details")]
-        analyze_inputs = [PhotoInput(label="person")]
+        analyze_inputs = [photo_input(label="person")]
         analyze_outputs = [gr.Image(type="filepath", format="png", label="masks"), gr.JSON(label="analysis")]
         tryon_trigger = gr.Button("tryon")
         analyze_trigger = gr.Button("analyze")

@@ -66,7 +66,12 @@ def status_lines(statuses: list[BackendStatus]) -> str:
         if status.available:
             lines.append(f"<div class='backend-on'><b>{status.name}</b>: {_html(status.message)}</div>")
         else:
-            lines.append(f"<div class='backend-off'><b>{status.name}</b> (not available): {_html(status.message)}</div>")
+            command = re.search(r"`([^`]+)`", status.message)
+            how = f"to add it, run <code>{html.escape(command.group(1))}</code>" if command else _html(status.message)
+            lines.append(
+                f"<div class='backend-off'><b>{status.name}</b> (not installed): {how}"
+                f"<details><summary>why</summary>{_html(status.message)}</details></div>"
+            )
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ import gradio as gr
 from pipelines.errors import InputError
 from pipelines.plan import validate_slots
 from pipelines.types import SLOTS, Slot
-from studio.widgets import PhotoInput
+from studio.widgets import PhotoInput, photo_input
 
 SLOT_TITLES: dict[Slot, str] = {"upper": "Upper", "lower": "Lower", "dress": "Dress", "outer": "Outer"}
 SLOT_HINTS: dict[Slot, str] = {
@@ -21,7 +21,7 @@ SLOT_HINTS: dict[Slot, str] = {
     "dress": "whole-body dress",
     "outer": "jacket, coat, cardigan",
 }
-CARD_HEIGHT = 220
+CARD_HEIGHT = 200
 EMPTY_STATUS = "Add at least one garment. Upper, lower and outer go together; a dress goes with an outer only."
 
 
@@ -38,15 +38,16 @@ class GarmentPanel:
 
 
 def render(examples: dict[Slot, Sequence[Path]]) -> GarmentPanel:
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=True, elem_classes="section-head"):
         gr.Markdown("### 2 · Garments")
         clear = gr.Button("Clear all", size="sm", variant="secondary", scale=0, min_width=90)
     slots: dict[Slot, PhotoInput] = {}
     with gr.Row(equal_height=True, elem_id="garment-slots"):
         for slot in SLOTS:
-            with gr.Column(min_width=150, elem_classes="slot-card"):
-                slots[slot] = PhotoInput(
-                    label=f"{SLOT_TITLES[slot]} · {SLOT_HINTS[slot]}",
+            with gr.Column(min_width=120, elem_classes="slot-card"):
+                slots[slot] = photo_input(
+                    label=SLOT_TITLES[slot],
+                    placeholder=SLOT_HINTS[slot],
                     sources=["upload", "clipboard"],
                     height=CARD_HEIGHT,
                     elem_id=f"slot-{slot}",
@@ -82,5 +83,5 @@ def slot_status(upper: str | None, lower: str | None, dress: str | None, outer: 
     try:
         validate_slots(set(filled))
     except InputError as exc:
-        return f"⚠️ {exc}"
-    return f"✅ {' + '.join(SLOT_TITLES[s] for s in filled)}: a valid outfit."
+        return f"⚠ {exc}"
+    return f"✓ {' + '.join(SLOT_TITLES[s] for s in filled)}: a valid outfit."

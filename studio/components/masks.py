@@ -132,7 +132,7 @@ def refresh(
         photo, analysis = service.analyze(person)
     except InputError as exc:
         gr.Warning(str(exc))
-        return None, MaskEdits(), f"⚠️ {exc}", f"⚠️ {exc}"
+        return None, MaskEdits(), f"⚠ {exc}", f"⚠ {exc}"
     edits = edits.for_photo(analysis.key).capture(convert.editor_mask(editor, analysis.size))
     if reset:
         edits = edits.without(slot)
@@ -184,4 +184,4 @@ def _info(slot: Slot, corrected: bool, layout: Layout, garments: dict[Slot, str 
 
 
 def _notes(analysis: PersonAnalysis) -> str:
-    return "\n".join(f"ℹ️ {note}" for note in analysis.notes)
+    return "\n".join(f"{note}" for note in analysis.notes)

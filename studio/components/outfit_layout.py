@@ -23,7 +23,7 @@ class LayoutPanel:
 
 
 def render() -> LayoutPanel:
-    gr.Markdown("### 3 · How it is worn")
+    gr.Markdown("### 3 · How they are worn")
     text = gr.Textbox(
         label="Layout",
         placeholder="e.g. rolled sleeves, tucked in, open jacket",
@@ -63,7 +63,7 @@ def understood_line(text: str | None) -> str:
     try:
         layout = parse_layout(text)
     except InputError as exc:
-        return f"⚠️ {exc}"
+        return f"⚠ {exc}"
     prefix = "Understood as" if text and text.strip() else "Default"
     return f"{prefix}: **{describe(layout)}**"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.widgets import PhotoInput
+from studio.widgets import PhotoInput, photo_input
 
-PHOTO_HEIGHT = 420
+PHOTO_HEIGHT = 330
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,12 @@ class PersonPanel:
 
 def render(examples: Sequence[Path]) -> PersonPanel:
     gr.Markdown("### 1 · Person photo")
-    photo = PhotoInput(
+    photo = photo_input(
         label="Person photo",
         sources=["upload", "webcam", "clipboard"],
         height=PHOTO_HEIGHT,
         elem_id="person-photo",
-        placeholder="Drop a photo of one person, standing, facing the camera",
+        placeholder="One person, facing the camera",
     )
     if examples:
         gr.Examples(

@@ -9,7 +9,7 @@ import gradio as gr
 from studio.handlers import SavedResult
 
 HISTORY_SIZE = 8
-RESULT_HEIGHT = 640
+RESULT_HEIGHT = 560
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def render() -> ResultPanel:
     compare = gr.ImageSlider(
         label="Before / after (drag the handle)",
         type="filepath",
-        max_height=RESULT_HEIGHT,
+        height=RESULT_HEIGHT,
         interactive=False,
         elem_id="result",
     )
@@ -39,6 +39,7 @@ def render() -> ResultPanel:
         allow_preview=False,
         interactive=False,
         object_fit="contain",
+        fit_columns=False,
         elem_id="history",
     )
     return ResultPanel(compare, download, details, gallery, gr.State([]))

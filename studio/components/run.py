@@ -1,6 +1,6 @@
 """The Try on button and the two queues behind it.
 
-A click only routes the job (no queue, instant): warp jobs go to a queue that runs
+A click only routes the job (instant): warp jobs go to a queue that runs
 ``WARP_CONCURRENCY`` at once on the CPU; diffusion jobs go to a queue per device that runs
 one at a time. Gradio's concurrency belongs to an event, not to an input value, so the
 click bumps one of two job counters, and each counter's change event is its own queue.
@@ -51,8 +51,10 @@ def listen(
     result: ResultPanel,
 ) -> None:
     button, warp_job, diffusion_job = widgets
+    # Queued (without a limit), not queue=False: Gradio reports State changes, which start
+    # the job's own event, only from queued events.
     button.click(route, inputs=[backend.choice, warp_job, diffusion_job], outputs=[warp_job, diffusion_job],
-                 queue=False, api_visibility="private")
+                 concurrency_limit=None, show_progress="hidden", api_visibility="private")
     inputs = [
         person.photo, *garments.inputs, layout.text, *backend.inputs,
         masks.editor, masks.edits, result.history,
