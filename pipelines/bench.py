@@ -40,7 +40,12 @@ def bench_unet(steps: int = 3, size: tuple[int, int] = BENCH_SIZE) -> list[dict]
     unet.eval()
 
     width, height = size
-    latent_shape = (GUIDED_BATCH, SD15_INPAINT_UNET_CONFIG["in_channels"], 2 * height // VAE_SCALE, width // VAE_SCALE)
+    latent_shape = (
+        GUIDED_BATCH,
+        SD15_INPAINT_UNET_CONFIG["in_channels"],
+        2 * height // VAE_SCALE,
+        width // VAE_SCALE,
+    )
     timestep = torch.tensor(BENCH_TIMESTEP)
     rows: list[dict] = []
     for precision in PRECISIONS:
@@ -72,7 +77,15 @@ def bench_unet(steps: int = 3, size: tuple[int, int] = BENCH_SIZE) -> list[dict]
 
 def print_table(rows: list[dict]) -> None:
     """Print the rows of :func:`bench_unet` as an aligned table."""
-    columns = ("precision", "resolution", "input", "threads", "cpu_native_bf16", "seconds_per_step", "speedup_vs_fp32")
+    columns = (
+        "precision",
+        "resolution",
+        "input",
+        "threads",
+        "cpu_native_bf16",
+        "seconds_per_step",
+        "speedup_vs_fp32",
+    )
     cells = [[_format(row[c]) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))

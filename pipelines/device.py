@@ -89,10 +89,14 @@ def _resolve_torch_device(device: str) -> torch.device:
         raise InputError(f"Unknown device '{device}'; use auto, cpu, cuda, cuda:N or mps.") from None
     if dev.type == "cuda":
         if not torch.cuda.is_available():
-            raise InputError(f"Device '{device}' was asked for but this torch sees no CUDA GPU; use --device cpu.")
+            raise InputError(
+                f"Device '{device}' was asked for but this torch sees no CUDA GPU; use --device cpu."
+            )
         index = torch.cuda.current_device() if dev.index is None else dev.index
         if index >= torch.cuda.device_count():
-            raise InputError(f"Device '{device}' does not exist; this machine has {torch.cuda.device_count()} GPU(s).")
+            raise InputError(
+                f"Device '{device}' does not exist; this machine has {torch.cuda.device_count()} GPU(s)."
+            )
         return torch.device("cuda", index)
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise InputError(f"Device '{device}' was asked for but MPS is not available here; use --device cpu.")

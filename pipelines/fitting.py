@@ -34,7 +34,9 @@ SNAP_TO_END = 0.6
 DRESS_WAIST_SPREAD = 1.5  # of the hip -> knee distance below the hip line
 # A sleeve reaches at least this far below the armpit, and is at least this wide (fractions of sw).
 MIN_SLEEVE_BELOW_ARMPIT = 0.12
-MIN_SLEEVE_WIDTH = 0.40  # a little wider than the upper arm (parsing uses 0.36)
+MIN_SLEEVE_WIDTH = 0.40
+# Below this fraction of the outer edge's length, a sleeve's inner edge counts as absent.
+INNER_EDGE_MIN = 0.2  # a little wider than the upper arm (parsing uses 0.36)
 # TPS smoothing (in normalised units) and the grid step at which the map is evaluated.
 TPS_REGULARISATION = 1e-3
 TPS_GRID_STEP = 6
@@ -139,6 +141,15 @@ def warp_tps(rgba: np.ndarray, target: np.ndarray, source: np.ndarray, out_shape
     mx, my = tps_backward_map(target, source, (x0, y0, x1, y1))
     out[y0:y1, x0:x1] = cv2.remap(rgba, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return out
+
+
+def warp_affine(rgba: np.ndarray, source: np.ndarray, target: np.ndarray, out_shape: tuple[int, int]) -> np.ndarray:
+    """Warp with the least-squares affine map sending ``source`` points to ``target`` points."""
+    ones = np.ones((len(source), 1))
+    coef = np.linalg.lstsq(np.hstack([source, ones]), target, rcond=None)[0]  # (3, 2)
+    h, w = out_shape
+    return cv2.warpAffine(rgba, coef.T.astype(np.float64), (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def half_plane(shape: tuple[int, int], a: np.ndarray, b: np.ndarray, keep_side_of: np.ndarray) -> np.ndarray:
@@ -275,7 +286,10 @@ def _sleeve_region(garment: Garment, side: str) -> np.ndarray | None:
     if float(np.linalg.norm(inner - a)) < 1.0:  # no inner edge: fall back to the seam alone
         return beyond_seam & (garment.alpha > 0)
     above_inner = half_plane(shape, a, inner, outer)
-    return beyond_seam & above_inner & (garment.alpha > 0)
+    # ...and not past the opening: when the inner edge is short, the body's side below the
+    # armpit would otherwise pass both tests.
+    before_opening = half_plane(shape, outer + (outer - inner) * 2, inner - (outer - inner) * 2, s)
+    return beyond_seam & above_inner & before_opening & (garment.alpha > 0)
 
 
 def _fit_sleeve(sleeve_rgba, garment: Garment, pose: Pose, side: str, layout: Layout, m: np.ndarray,
@@ -306,8 +320,13 @@ def _fit_sleeve(sleeve_rgba, garment: Garment, pose: Pose, side: str, layout: La
     end, d = along_polyline([shoulder, elbow, wrist], depth)
     n = _outward(side, d, centre_x, end)
     t_out, t_in = end + n * width / 2, end - n * width / 2
-    src = [gs, ga, gi, go, (gs + ga) / 2]
-    dst = [ts, ta, t_in, t_out, (ts + ta) / 2]
+    src = [gs, gi, go, (gs + ga) / 2]
+    dst = [ts, t_in, t_out, (ts + ta) / 2]
+    if float(np.linalg.norm(gi - ga)) > INNER_EDGE_MIN * float(np.linalg.norm(go - gs)):
+        # A sleeve with a visible inner seam: pin its root at the armpit too. (When the inner
+        # corner sits on the armpit, pinning both to different targets would tear the spline.)
+        src.append(ga)
+        dst.append(ta)
     if depth > upper_len * 1.1:  # long sleeve: pin the elbow so it bends there
         f = upper_len / depth
         g_mo, g_mi = gs + (go - gs) * f, ga + (gi - ga) * f
@@ -315,7 +334,11 @@ def _fit_sleeve(sleeve_rgba, garment: Garment, pose: Pose, side: str, layout: La
         w_elbow = max(0.5 * (float(np.linalg.norm(g_mo - g_mi)) * scale + width), MIN_SLEEVE_WIDTH * 1.2 * sw)
         src += [g_mo, g_mi]
         dst += [elbow + ne * w_elbow / 2, elbow - ne * w_elbow / 2]
-    # A spline, not a perspective quad: projective maps explode past their horizon.
+    if len(src) <= 5:
+        # A short sleeve is close to rigid: a least-squares affine map cannot fold it.
+        return warp_affine(sleeve_rgba, np.array(src), np.array(dst), out_shape)
+    # A long sleeve bends at the elbow: a spline through the pins (a perspective map would
+    # explode past its horizon).
     return warp_tps(sleeve_rgba, np.array(dst), np.array(src), out_shape)
 
 

@@ -6,14 +6,17 @@ image content and slot. The steps, each a function of its own:
 1. ``cut_out``: a soft matte of the garment, by the first method that applies:
    ``"alpha"`` (the caller passed HxWx4 with a real alpha channel), ``"u2net"`` (rembg's
    salient-object model, when ``weights/rembg/u2net.onnx`` or ``$U2NET_HOME/u2net.onnx`` is on
-   disk) or ``"grabcut"`` (product shots on a plain background, see :func:`plain_background_mask`).
+   disk) or ``"grabcut"``, the model-free cut-out: a flood from the border for product
+   shots on a plain background, GrabCut for the rest (see :func:`plain_background_mask`).
    Only the largest piece is kept and holes inside it are filled, so a white print on a white
    shirt photographed on white stays part of the shirt.
-2. ``crop_to_garment``: the RGBA cut-out, cropped to the garment with a small margin.
+2. ``crop_to_garment``: the RGBA cut-out, cropped to the garment with a small margin;
+   ``defringe`` gives its edge pixels the garment's colour (no background rim).
 3. ``garment_style``: the style the slot implies (upper -> top, outer -> jacket, dress ->
    dress, lower -> trousers or skirt). A garment that clearly belongs elsewhere (two trouser
    legs given as a top, a top with sleeves given as trousers) is refused with InputError.
 4. ``measure`` (in :mod:`pipelines.garment_landmarks`): landmarks and sleeve length.
+   ``classify_and_measure`` runs 3 and 4 on one copy of the cut-out at the working size.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from threading import Lock
 
@@ -30,7 +34,7 @@ import cv2
 import numpy as np
 
 from pipelines.errors import InputError
-from pipelines.garment_landmarks import GarmentShape, leg_split, measure
+from pipelines.garment_landmarks import LANDMARK_SIDE, GarmentShape, leg_split, measure
 from pipelines.imageio import content_key
 from pipelines.types import SLOTS, CutoutMethod, Garment, GarmentStyle, Slot
 from pipelines.weights import rembg_home
@@ -59,14 +63,19 @@ RECT_INSET = 0.03
 # pixels (a highlight on a white collar) is cut off before it counts. Radius 2 also closed the
 # narrow top of trouser crotches and sleeve slits, 1 leaks no more on the sample photos.
 LEAK_RADIUS = 1
+# Spurs narrower than this (working pixels) are opened away.
+SPUR_SIZE = 3
 # Edge pixels that blend garment and background (anti-aliasing, JPEG ringing) are trimmed by
 # this many source pixels before feathering, so no background halo follows the garment.
 EDGE_TRIM = 1
-# GrabCut (busy backgrounds only) runs at this longest side: it costs ~1 ms per 1000 pixels.
+# GrabCut (busy backgrounds only) runs at this longest side: it costs ~1-2 ms per 1000 pixels
+# on two cores, too slow to refine every plain-background edge.
 GRABCUT_SIDE = 320
 GRABCUT_ITERATIONS = 4
 # A garment must cover at least this share of the photo.
 MIN_GARMENT_SHARE = 0.03
+# Pixels within this many source pixels of the edge get the colour of the garment just inside.
+DEFRINGE = 3
 # Feathering of the final matte (Gaussian sigma, source pixels) and the crop margin
 # (share of the garment's longest side, at least CROP_MARGIN_MIN pixels).
 FEATHER_SIGMA = 1.0
@@ -76,7 +85,7 @@ CROP_MARGIN_MIN = 4
 ALPHA_MIN_TRANSPARENT = 0.01
 # Refusing trousers outside the Lower slot needs a clear two-leg silhouette: the leg gap at
 # least CLEAR_LEGS_DEPTH of the height, each leg CLEAR_LEGS_WIDTH of the width, taller than
-# wide by CLEAR_LEGS_ASPECT, and no sleeves. In the Lower slot, a centred gap LEGS_DEPTH deep
+# wide by CLEAR_LEGS_ASPECT, and no armpits. In the Lower slot, a centred gap LEGS_DEPTH deep
 # (shorts) is enough to choose trousers over a skirt.
 CLEAR_LEGS_DEPTH = 0.3
 CLEAR_LEGS_WIDTH = 0.12
@@ -140,9 +149,9 @@ class GarmentPreparer:
             self.cache_misses += 1
             matte, method = cut_out(rgb, alpha, self._u2net())
             rgba = crop_to_garment(rgb, matte)
-            silhouette = (rgba[:, :, 3] > 127).astype(np.uint8) * 255
-            style = garment_style(silhouette, slot)
-            shape: GarmentShape = measure(silhouette, style, rgba[:, :, :3])
+            if method != "alpha":  # the caller's own cut-out is used as given
+                rgba = defringe(rgba)
+            style, shape = classify_and_measure(rgba, slot)
             garment = Garment(
                 key=key,
                 slot=slot,
@@ -229,6 +238,8 @@ def plain_background_mask(rgb: np.ndarray) -> np.ndarray:
         garment = ~_border_connected(dist < tolerance, LEAK_RADIUS)
     else:
         garment = _grabcut_rect(small)
+    # Thin spurs (a light rim left by an earlier cut-out, stray threads) go; then one piece.
+    garment = cv2.morphologyEx(garment.astype(np.uint8), cv2.MORPH_OPEN, np.ones((SPUR_SIZE, SPUR_SIZE), np.uint8)) > 0
     garment = fill_holes(largest_component(garment))
     up = (cv2.resize(garment.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127).astype(np.uint8)
     return cv2.erode(up, np.ones((2 * EDGE_TRIM + 1,) * 2, np.uint8)) * 255
@@ -301,15 +312,46 @@ def feather(mask: np.ndarray) -> np.ndarray:
 
 def crop_to_garment(rgb: np.ndarray, matte: np.ndarray) -> np.ndarray:
     """The RGBA cut-out, cropped to the garment plus a small margin."""
-    ys, xs = np.nonzero(matte > 0)
+    cols, rows = np.flatnonzero(matte.any(axis=0)), np.flatnonzero(matte.any(axis=1))
     h, w = matte.shape
-    margin = max(CROP_MARGIN_MIN, int(CROP_MARGIN * max(np.ptp(xs), np.ptp(ys))))
-    x0, x1 = max(0, xs.min() - margin), min(w, xs.max() + 1 + margin)
-    y0, y1 = max(0, ys.min() - margin), min(h, ys.max() + 1 + margin)
+    margin = max(CROP_MARGIN_MIN, int(CROP_MARGIN * max(cols[-1] - cols[0], rows[-1] - rows[0])))
+    x0, x1 = max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin)
+    y0, y1 = max(0, rows[0] - margin), min(h, rows[-1] + 1 + margin)
     return cv2.merge([*cv2.split(rgb[y0:y1, x0:x1]), matte[y0:y1, x0:x1]])
 
 
-# ---------------------------------------------------------------- 3. style
+def defringe(rgba: np.ndarray) -> np.ndarray:
+    """Edge pixels take the colour of the garment just inside them, so no rim of background
+    colour (anti-aliasing, or a light halo left in the photo by an earlier cut-out) shows
+    when the garment is laid over a person."""
+    alpha = rgba[:, :, 3]
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * DEFRINGE + 1, 2 * DEFRINGE + 1))
+    inside = cv2.erode((alpha == 255).astype(np.uint8), kernel)
+    # Box means of the inside pixels, in uint8 on the whole crop (fast); the alpha channel of
+    # the mean is the share of inside pixels it covers.
+    mean = cv2.blur(cv2.copyTo(rgba, inside), (4 * DEFRINGE + 1, 4 * DEFRINGE + 1))
+    ys, xs = np.nonzero((alpha > 0) & (inside == 0) & (mean[:, :, 3] > 0))
+    fill = mean[ys, xs, :3].astype(np.float32) * 255.0 / mean[ys, xs, 3:].astype(np.float32)
+    out = rgba.copy()
+    out[ys, xs, :3] = np.clip(fill + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+# ---------------------------------------------------------------- 3. style, 4. landmarks
+
+
+def classify_and_measure(rgba: np.ndarray, slot: Slot) -> tuple[GarmentStyle, GarmentShape]:
+    """The garment's style (or InputError for the wrong slot) and its landmarks in ``rgba``
+    pixels. Both look at one copy of the cut-out at the landmark working size."""
+    h, w = rgba.shape[:2]
+    scale = min(1.0, LANDMARK_SIDE / max(h, w))
+    small = cv2.resize(rgba, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    silhouette = (small[:, :, 3] > 127).astype(np.uint8) * 255
+    style = garment_style(silhouette, slot)
+    shape = measure(silhouette, style, np.ascontiguousarray(small[:, :, :3]))
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    points = {k: (min(x * sx, w - 1.0), min(y * sy, h - 1.0)) for k, (x, y) in shape.landmarks.items()}
+    return style, replace(shape, landmarks=points)
 
 
 def garment_style(silhouette: np.ndarray, slot: Slot) -> GarmentStyle:
@@ -319,7 +361,8 @@ def garment_style(silhouette: np.ndarray, slot: Slot) -> GarmentStyle:
         if legs is not None and legs.crotch_centred and legs.depth >= LEGS_DEPTH:
             return "trousers"
         top = measure(silhouette, "top")
-        if top.sleeve_sides == 2 and top.corner_armpits == 2:
+        # Sleeves on both sides, with visible armpits or long enough to hang beside the body.
+        if top.sleeve_sides == 2 and (top.corner_armpits == 2 or top.sleeves == "long"):
             raise InputError("This garment has sleeves, so it looks like a top; put it in the Upper, Outer or Dress slot.")
         return "skirt"
     if _clearly_trousers(silhouette, legs):
@@ -333,7 +376,9 @@ def _clearly_trousers(silhouette: np.ndarray, legs) -> bool:
     ys, xs = np.nonzero(silhouette)
     if np.ptp(ys) < CLEAR_LEGS_ASPECT * np.ptp(xs):
         return False
-    return measure(silhouette, "top").sleeve_sides == 0
+    # A top with sleeves hanging beside a long body can show two "legs" too; its armpits are
+    # concave corners at its sides, which trousers do not have.
+    return measure(silhouette, "top").corner_armpits == 0
 
 
 # ---------------------------------------------------------------- helpers

@@ -17,10 +17,12 @@ Conventions, shared with :mod:`pipelines.fitting`:
 
 How: the silhouette is measured at ``LANDMARK_SIDE`` pixels. The hem is the run of the bottom
 contour around the centre line; neck points end the highest run of the top contour on each
-side; armpits are the sharpest concave corners of the outline on each side (convex-hull
+side; armpits are the outermost concave corners of the outline on each side (convex-hull
 depth and turning angle along the contour); the body column runs from armpit to hem corner,
-and what sticks out of it is a sleeve, whose opening corners are its extremes along its own
-axis. A landmark that cannot be found is estimated from the bounding box and proportions.
+and what sticks out of it (wider than a strap, hanging from the armhole) is a sleeve, whose
+opening corners are the sharpest convex corners of its far end; the shoulder is the corner
+between neck point and sleeve. A landmark that cannot be found is estimated from the
+bounding box and proportions.
 """
 
 from __future__ import annotations
@@ -103,9 +105,17 @@ SLEEVE_MIN_AREA = 0.025
 LONG_SLEEVE = 0.6
 # A part is elongated enough for its principal axis to be trusted at this eigenvalue ratio.
 AXIS_ELONGATION = 2.0
-# Weight of the sideways direction when picking the two corners at the end of a sleeve or leg
-# (0.7: the corner wins over a point slightly further along the axis, about 35 degrees).
+# Weight of the sideways direction when picking the two corners at the end of a leg (0.7:
+# the corner wins over a point slightly further along the axis, about 35 degrees).
 CORNER_WEIGHT = 0.7
+# A sleeve's opening corners are the sharpest convex corners of its outline (turning over
+# FINE_TURN_SCALES of the perimeter, at least OPENING_MIN_TURN radians ~ 25 degrees) in its
+# far end (the last SLEEVE_END_ZONE of its length), at least OPENING_CORNER_APART of the
+# sleeve's width apart (a rounded tip has two nearby peaks).
+FINE_TURN_SCALES = (0.005, 0.01)
+OPENING_MIN_TURN = 0.45
+SLEEVE_END_ZONE = 0.45
+OPENING_CORNER_APART = 0.4
 # A shoulder corner must bend the outline at least this far from the neck -> armpit-level
 # chord (fraction of width); else the shoulder sits above the armpit.
 SHOULDER_MIN_BEND = 0.015
@@ -120,15 +130,20 @@ WAIST_WINDOW = (0.1, 0.7)
 WAIST_TYPICAL = 0.35
 WAIST_TIE_WEIGHT = 0.05
 # Jacket centre front: rows whose centre strip differs from its flanks by this CIE76 colour
-# distance (or shows background) over at least OPENING_MIN_LENGTH of the neck -> hem length,
-# ending within OPENING_HEM_REACH of the hem. Strip and flank positions are fractions of width.
-OPENING_COLOUR = 15.0
+# distance or shows background (a pale green placket on grey knit differs by ~12-20), over
+# at least OPENING_MIN_LENGTH of the neck -> hem length, ending within OPENING_HEM_REACH of
+# the hem. Strip and flank positions are fractions of width.
+OPENING_COLOUR = 10.0
+# Rows of the line interrupted by at most this (fraction of height: buttons) still count.
+OPENING_GAP = 0.02
 OPENING_MIN_LENGTH = 0.2
 OPENING_HEM_REACH = 0.1
 OPENING_STRIP = 0.02
 OPENING_FLANK = (0.08, 0.15)
-# The line's top is where its colour widens to this many times its width lower down.
+# The line's top is where its colour widens to this many times its width lower down, for at
+# least OPENING_PERSIST of the height (fraction).
 OPENING_WIDENING = 1.3
+OPENING_PERSIST = 0.02
 # Two legs: fabric runs at this height above the bottom (fraction of height), each at least
 # LEG_MIN_WIDTH of the width, the gap between them centred within LEG_GAP_CENTRED of the
 # centre line, with its top (the crotch) within CROTCH_CENTRED of it.
@@ -181,8 +196,10 @@ def leg_split(mask: np.ndarray) -> LegSplit | None:
     """The gap between two trouser legs, if the silhouette has one (in ``mask`` pixels)."""
     h, w = mask.shape[:2]
     scale = min(1.0, LANDMARK_SIDE / max(h, w))
-    sil = _Silhouette(_resize_mask(mask, scale))
-    split = _leg_split(sil)
+    small = _resize_mask(mask, scale)
+    if not small.any():
+        return None
+    split = _leg_split(_Silhouette(small))
     if split is None:
         return None
     return LegSplit((split.crotch[0] / scale, split.crotch[1] / scale), split.depth, split.leg_widths, split.crotch_centred)
@@ -218,7 +235,8 @@ class _Silhouette:
         hull = np.zeros((self.h, self.w), np.uint8)
         cv2.fillConvexPoly(hull, cv2.convexHull(c), 1)
         self.hull_depth = cv2.distanceTransform(hull, cv2.DIST_L2, 3)[c[:, 1], c[:, 0]]
-        self.turn = _concave_turn(self.contour)
+        self.turn = _concave_turn(self.contour, TURN_SCALES)
+        self.fine_turn = _concave_turn(self.contour, FINE_TURN_SCALES)
         self.area = float(m.sum())
         self.centroid = np.array([xs.mean(), ys.mean()])
 
@@ -227,19 +245,20 @@ class _Silhouette:
         return float(profile[i])
 
 
-def _concave_turn(c: np.ndarray) -> np.ndarray:
-    """Per contour point, how sharply the outline turns inwards there (radians, > 0 = concave)."""
+def _concave_turn(c: np.ndarray, scales: tuple[float, ...]) -> np.ndarray:
+    """Per contour point, how sharply the outline turns inwards there (radians, > 0 = concave),
+    averaged over arms of the given lengths (fractions of the perimeter)."""
     n = len(c)
     x, y = c[:, 0], c[:, 1]
     orientation = np.sign(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) or 1.0
     out = np.zeros(n)
-    for frac in TURN_SCALES:
+    for frac in scales:
         k = max(2, int(frac * n))
         v1 = c - np.roll(c, k, axis=0)
         v2 = np.roll(c, -k, axis=0) - c
         cross = v1[:, 0] * v2[:, 1] - v1[:, 1] * v2[:, 0]
         out += -np.arctan2(cross, (v1 * v2).sum(axis=1)) * orientation
-    return out / len(TURN_SCALES)
+    return out / len(scales)
 
 
 def _run_end(cond: np.ndarray, start: int, step: int, gap: int = 0) -> int:
@@ -287,11 +306,11 @@ def _top(sil: _Silhouette, style: GarmentStyle, rgb: np.ndarray | None) -> Garme
         found += is_corner
         lm[f"armpit_{side}"] = armpit
         sleeves[side] = _sleeve(sil, sign, armpit, hem[f"hem_{side}"], length)
+    sides_seen = sum(s is not None for s in sleeves.values())
     # One sleeve seen, the other not (lying over the body, cut off): mirror the seen one.
     for side, other in (("left", "right"), ("right", "left")):
         if sleeves[side] is None and sleeves[other] is not None:
             sleeves[side] = {k: (2 * sil.cx - x, y) for k, (x, y) in sleeves[other].items()}
-    sides_seen = sum(s is not None for s in sleeves.values())
     ratios = []
     for side, sign in (("left", 1.0), ("right", -1.0)):
         sleeve = sleeves[side]
@@ -380,7 +399,9 @@ def _neck(sil: _Silhouette) -> dict[str, Point]:
 
 def _armpit(sil: _Silhouette, style: GarmentStyle, sign: float, neck_y: float, length: float,
             neck_half: float, hem_corner: Point) -> tuple[Point, bool]:
-    """The sharpest concave corner on one side between shoulders and hem; else an estimate."""
+    """The armpit on one side and whether it is a real corner: the outermost (then highest)
+    concave corner between shoulders and hem, slid down to the top of the body's side;
+    without one, an estimate at a typical armhole depth."""
     c = sil.contour
     lo, hi = ARMPIT_WINDOW.get(style, ARMPIT_WINDOW["top"])
     offset = sign * (c[:, 0] - sil.cx)
@@ -462,9 +483,45 @@ def _sleeve(sil: _Silhouette, sign: float, armpit: Point, hem_corner: Point, len
     extent = float(along.max() - (root @ d))
     if extent < SLEEVE_MIN_LENGTH * length:
         return None
-    outer = pts[np.argmax(along + CORNER_WEIGHT * (pts @ n))]
-    inner = pts[np.argmax(along - CORNER_WEIGHT * (pts @ n))]
+    width = float(np.ptp(pts @ n))
+    corners = _opening_corners(sil, region, np.array([ax, top_y]), d, extent, width)
+    if corners is None:  # no two clear corners: the sleeve end's extremes across its axis
+        corners = (pts[np.argmax(along + CORNER_WEIGHT * (pts @ n))], pts[np.argmax(along - CORNER_WEIGHT * (pts @ n))])
+    outer, inner = corners
     return {"outer": (float(outer[0]), float(outer[1])), "inner": (float(inner[0]), float(inner[1]))}
+
+
+def _opening_corners(sil: _Silhouette, region: np.ndarray, shoulder_side: np.ndarray, d: np.ndarray,
+                     extent: float, width: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The corners of the sleeve opening: the two sharpest convex corners of the sleeve's
+    far end, in the order met walking its outline from the shoulder (outer = end of the top
+    edge, inner = end of the underside). Without a second clear corner, the far end's other
+    limit stands in for it (an underside that runs straight into the armpit)."""
+    c = sil.contour
+    n = len(c)
+    near = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    idx = np.flatnonzero(near[c[:, 1].astype(int), c[:, 0].astype(int)])
+    if len(idx) < 5:
+        return None
+    # The sleeve's stretch of the closed contour, in contour order, from its shoulder end.
+    gaps = np.diff(np.concatenate([idx, [idx[0] + n]]))
+    run = np.roll(idx, -((int(np.argmax(gaps)) + 1) % len(idx)))
+    if np.linalg.norm(c[run[0]] - shoulder_side) > np.linalg.norm(c[run[-1]] - shoulder_side):
+        run = run[::-1]
+    along = c[run] @ d
+    run = run[along >= along.max() - SLEEVE_END_ZONE * extent]
+    if len(run) < 3:
+        return None
+    convex = -sil.fine_turn[run]
+    first = int(np.argmax(convex))
+    # The two corners are about a sleeve's width apart along the outline.
+    apart = np.linalg.norm(c[run] - c[run[first]], axis=1) >= OPENING_CORNER_APART * width
+    second = int(np.flatnonzero(apart)[np.argmax(convex[apart])]) if apart.any() else -1
+    if second < 0 or convex[second] < OPENING_MIN_TURN:
+        # One clear corner: the other is hidden where the far end meets the body or shoulder.
+        second = 0 if first > len(run) - 1 - first else len(run) - 1
+    i, j = sorted((first, second))
+    return c[run[i]], c[run[j]]
 
 
 def _shoulder(sil: _Silhouette, neck: Point, target: Point, armpit: Point, sign: float, length: float) -> Point:
@@ -566,7 +623,7 @@ def _front_opening(sil: _Silhouette, rgb: np.ndarray, neck_y: float, hem_y: floa
     start = _first_true(differs, bottom, -1)
     if start is None or bottom - start > OPENING_HEM_REACH * length:
         return {}
-    top = _run_end(differs, start, -1, gap=max(1, int(0.01 * sil.height)))
+    top = _run_end(differs, start, -1, gap=max(1, int(OPENING_GAP * sil.height)))
     if start - top < OPENING_MIN_LENGTH * length:
         return {}
     # How wide the line's colour is on each row, near the centre: it widens at the neckline.
@@ -578,11 +635,15 @@ def _front_opening(sil: _Silhouette, rgb: np.ndarray, neck_y: float, hem_y: floa
         alike = (np.linalg.norm(lab - reference, axis=2) < OPENING_COLOUR) | ~inside
         width = (alike & near).sum(axis=1).astype(np.float64)
         band = float(np.median(width[lower]))
-        wide = line & (width > OPENING_WIDENING * band + 2)
+        wide = (line & (width > OPENING_WIDENING * band + 2)).astype(np.uint8)
+        persist = max(1, int(OPENING_PERSIST * sil.height))  # buttons and prints are shorter
+        wide = cv2.morphologyEx(wide[:, None], cv2.MORPH_OPEN, np.ones((2 * persist + 1, 1), np.uint8))[:, 0] > 0
         widening = _first_true(wide | ~line, start, -1)
         if widening is not None and widening > top and start - widening >= OPENING_MIN_LENGTH * length:
-            # The V's width grows linearly upwards: extend it down to the band's width.
+            # The V's width grows linearly upwards (up to where it leaves the search window):
+            # extend that line down to the band's width.
             v_rows = rows[line & (rows <= widening)]
+            v_rows = v_rows[v_rows >= v_rows[np.argmax(width[v_rows])]] if len(v_rows) else v_rows
             if len(v_rows) >= 4:
                 slope, intercept = np.polyfit(v_rows, width[v_rows], 1)
                 if slope < 0:

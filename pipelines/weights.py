@@ -151,7 +151,11 @@ def expected_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant
             paths.append(rembg_home(weights_dir) / source.filename)
             continue
         for file in source.files:
-            if variant is not None and source is _CATVTON_ATTENTION and not file.startswith(CATVTON_SUBFOLDERS[variant]):
+            if (
+                variant is not None
+                and source is _CATVTON_ATTENTION
+                and not file.startswith(CATVTON_SUBFOLDERS[variant])
+            ):
                 continue
             paths.append(Path(weights_dir) / name / source.folder / file)
     return paths
@@ -159,12 +163,16 @@ def expected_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant
 
 def missing_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant | None = None) -> list[Path]:
     """The expected files that are absent or empty. Never touches the network."""
-    return [p for p in expected_files(name, weights_dir, variant) if not (p.is_file() and p.stat().st_size > 0)]
+    return [
+        p for p in expected_files(name, weights_dir, variant) if not (p.is_file() and p.stat().st_size > 0)
+    ]
 
 
 def missing_weights_error(name: WeightsName, weights_dir: Path, missing: list[Path]) -> MissingWeightsError:
     folder = rembg_home(weights_dir) if name == "rembg" else Path(weights_dir) / name
-    shown = ", ".join(str(p.relative_to(weights_dir)) if p.is_relative_to(weights_dir) else str(p) for p in missing[:3])
+    shown = ", ".join(
+        str(p.relative_to(weights_dir)) if p.is_relative_to(weights_dir) else str(p) for p in missing[:3]
+    )
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     return MissingWeightsError(
         f"The {name} weights are not in {folder} (missing {shown}{more}); "

@@ -8,6 +8,7 @@ then serves them on the loopback interface unless told otherwise.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import gradio as gr
@@ -35,7 +36,7 @@ THEME = gr.themes.Soft(
     font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
-CSS = (Path(__file__).with_name("studio.css")).read_text()
+CSS_FILE = Path(__file__).with_name("studio.css")
 
 
 def build_app(engine: TryOnEngine, examples_dir: Path | None = None, workspace: Workspace | None = None) -> gr.Blocks:
@@ -57,23 +58,26 @@ def serve(
     port: int | None = DEFAULT_PORT,
     share: bool = False,
     block: bool = True,
+    private: Sequence[Path] = (),
 ) -> gr.Blocks:
     """Serve ``demo`` from ``workspace`` only, uploads capped, the repository never reachable.
 
     ``host``/``port`` None leave the choice to Gradio's GRADIO_SERVER_NAME/PORT (Spaces).
+    ``private`` folders (besides the repository, weights/ and exports/) are never served.
     """
+    blocked = [PROJECT_ROOT, weights_dir(), exports_dir(), *private]
     demo.launch(
         server_name=host,
         server_port=port,
         share=share,
         max_file_size=MAX_FILE_BYTES,
         allowed_paths=[str(workspace.root)],
-        blocked_paths=[str(PROJECT_ROOT), str(weights_dir()), str(exports_dir())],
+        blocked_paths=[str(p) for p in blocked if not workspace.root.is_relative_to(p)],
         prevent_thread_lock=not block,
         show_error=False,
         footer_links=["api", "gradio"],
         theme=THEME,
-        css=CSS,
+        css=CSS_FILE.read_text(),
         quiet=not block,
     )
     return demo
@@ -99,4 +103,4 @@ def launch(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     engine = engine or TryOnEngine(weights or weights_dir())
     demo = build_app(engine, examples_dir, workspace)
-    return serve(demo, workspace, host, port, share, block)
+    return serve(demo, workspace, host, port, share, block, private=[engine.weights_dir])

@@ -11,6 +11,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from pipelines.types import Slot
 
@@ -50,16 +51,30 @@ def editor_value(photo: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
 
 
 def editor_mask(value: dict[str, Any] | None, size: tuple[int, int]) -> np.ndarray | None:
-    """The mask painted in an ImageEditor value, at ``size`` = (width, height); None if no layer."""
+    """The mask painted in an ImageEditor value, at ``size`` = (width, height); None if no layer.
+
+    ``value`` is what an event with ``preprocess=False`` receives: layers as FileData dicts
+    (PNG files in Gradio's upload folder); arrays and paths are accepted too.
+    """
     if not value or not value.get("layers"):
         return None
-    alphas = [layer[..., 3] for layer in value["layers"] if layer is not None and layer.ndim == 3 and layer.shape[2] == 4]
+    alphas = [alpha for alpha in (_layer_alpha(layer) for layer in value["layers"]) if alpha is not None]
     if not alphas:
         return None
-    alpha = np.max(np.stack([a for a in alphas if a.shape == alphas[0].shape]), axis=0)
-    if (alpha.shape[1], alpha.shape[0]) != size:
-        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
-    return (alpha >= LAYER_ALPHA_THRESHOLD).astype(np.uint8) * 255
+    w, h = size
+    alphas = [a if a.shape == (h, w) else cv2.resize(a, size, interpolation=cv2.INTER_LINEAR) for a in alphas]
+    return (np.max(np.stack(alphas), axis=0) >= LAYER_ALPHA_THRESHOLD).astype(np.uint8) * 255
+
+
+def _layer_alpha(layer: dict[str, Any] | str | np.ndarray | None) -> np.ndarray | None:
+    if isinstance(layer, dict):
+        layer = layer.get("path")
+    if layer is None:
+        return None
+    if not isinstance(layer, np.ndarray):
+        with Image.open(layer) as image:
+            layer = np.asarray(image.convert("RGBA"))
+    return np.ascontiguousarray(layer[..., 3]) if layer.ndim == 3 and layer.shape[2] == 4 else None
 
 
 def is_edited(painted: np.ndarray, shown: np.ndarray) -> bool:

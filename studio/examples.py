@@ -1,13 +1,14 @@
 """Example photos the project may redistribute, and the user's own example folder.
 
 People come from installed packages (scikit-image's astronaut, public domain; matplotlib's
-grace_hopper.jpg, public domain); garments are drawn here, flat on a light background like
+grace_hopper.jpg, public domain), where those are installed; garments are drawn here, flat on a light background like
 a product photo. Everything is written into the app's workspace at start-up, so the app
 serves examples from its own folder only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,19 +120,27 @@ DRAWN_GARMENTS: dict[Slot, tuple[tuple[str, Callable[[], np.ndarray]], ...]] = {
 
 def write_builtin(folder: Path) -> ExampleSet:
     """Write the packaged people and the drawn garments into ``folder``."""
-    import matplotlib.cbook
-    from skimage import data
-
-    people = folder / "person"
-    people.mkdir(parents=True, exist_ok=True)
-    astronaut = save_png(people / "astronaut.png", np.ascontiguousarray(data.astronaut()))
-    hopper = people / "grace_hopper.jpg"
-    shutil.copyfile(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), hopper)
     garments = {
         slot: tuple(save_png(folder / slot / f"{name}.png", draw()) for name, draw in drawings)
         for slot, drawings in DRAWN_GARMENTS.items()
     }
-    return ExampleSet((astronaut, hopper), garments)
+    return ExampleSet(packaged_people(folder / "person"), garments)
+
+
+def packaged_people(folder: Path) -> tuple[Path, ...]:
+    """Photos of people shipped inside scikit-image and matplotlib, where they are installed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    people: list[Path] = []
+    with contextlib.suppress(ImportError):
+        from skimage import data
+
+        people.append(save_png(folder / "astronaut.png", np.ascontiguousarray(data.astronaut())))
+    with contextlib.suppress(ImportError):
+        import matplotlib.cbook
+
+        source = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+        people.append(Path(shutil.copyfile(source, folder / "grace_hopper.jpg")))
+    return tuple(people)
 
 
 def copy_user_examples(source: Path, folder: Path) -> dict[str, tuple[Path, ...]]:

@@ -8,13 +8,15 @@ bug and keeps its traceback in the server log while the user sees a generic erro
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
-from typing import TypeVar, get_args
+from typing import Any, TypeVar, get_args
 
 import gradio as gr
 import numpy as np
@@ -32,11 +34,14 @@ from studio.workspace import Workspace
 MAX_STEPS = 1000
 MAX_GUIDANCE = 20.0
 MAX_SEED = 2**32 - 1
-# How long Hugging Face ZeroGPU may hold a GPU for one diffusion try-on (seconds): a
-# 3-pass outfit at 50 steps on a shared A100 slice.
+# How long Hugging Face ZeroGPU may hold a GPU for one diffusion try-on (seconds): room for
+# a three-pass outfit at 50 steps plus loading the models on first use (its default is 60).
 ZEROGPU_DURATION = 180
 
 F = TypeVar("F", bound=Callable)
+# An image as an event with preprocess=False receives it: Gradio's FileData as a dict
+# ({"path": ..., "url": ..., "orig_name": ...}), None when empty; tests may pass a path.
+Upload = dict[str, Any] | str | None
 
 
 def user_errors(fn: F) -> F:
@@ -47,7 +52,7 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            raise gr.Error(str(exc), title="Please check the input", print_exception=False) from None
+            raise gr.Error(str(exc), print_exception=False) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -104,19 +109,19 @@ class TryOnService:
         self._device_locks: dict[str, Lock] = {}
         self._guard = Lock()
 
-    def load_person(self, path: str | None) -> np.ndarray:
-        if not path:
+    def load_person(self, upload: Upload) -> np.ndarray:
+        if not upload_given(upload):
             raise InputError("No person photo was given; upload one, take one with the webcam or pick an example.")
-        return read_upload(path, "person photo")
+        return read_upload(upload, "person photo")
 
-    def analyze(self, path: str | None) -> tuple[np.ndarray, PersonAnalysis]:
-        photo = self.load_person(path)
+    def analyze(self, upload: Upload) -> tuple[np.ndarray, PersonAnalysis]:
+        photo = self.load_person(upload)
         return photo, self.engine.analyze(photo)
 
     def request(
         self,
-        person: str | None,
-        garments: dict[Slot, str | None],
+        person: Upload,
+        garments: dict[Slot, Upload],
         layout: str | None,
         backend: str,
         steps: float | None = None,
@@ -126,7 +131,7 @@ class TryOnService:
         weights: str | None = None,
     ) -> TryOnRequest:
         """Check everything cheap first, then decode the photos."""
-        given = {slot: path for slot, path in garments.items() if path}
+        given = {slot: upload for slot, upload in garments.items() if upload_given(upload)}
         validate_slots(set(given))
         parse_layout(layout)
         status = self.engine.status(backend)
@@ -136,7 +141,7 @@ class TryOnService:
         photo = self.load_person(person)
         return TryOnRequest(
             person=photo,
-            garments={slot: read_upload(path, f"{slot} garment photo") for slot, path in given.items()},
+            garments={slot: read_upload(upload, f"{slot} garment photo") for slot, upload in given.items()},
             layout=layout or "",
             backend=backend,
             options=options,
@@ -169,9 +174,26 @@ class TryOnService:
             return self._device_locks.setdefault(device, Lock())
 
 
-def read_upload(path: str, what: str) -> np.ndarray:
-    """Decode an uploaded file; a message names what it is ("person photo"), not the server's path."""
-    return load_image(Path(path).read_bytes(), what)
+def upload_given(value: Upload) -> bool:
+    return bool(value) and (isinstance(value, str) or bool(value.get("path") or value.get("url")))
+
+
+def read_upload(value: Upload, what: str) -> np.ndarray:
+    """Decode an upload as events with ``preprocess=False`` receive it (a FileData dict), or a path.
+
+    Messages name what it is ("person photo"), never the server's path.
+    """
+    if isinstance(value, str):
+        return load_image(Path(value).read_bytes(), what)
+    if value.get("path"):
+        return load_image(Path(value["path"]).read_bytes(), what)
+    url = value.get("url") or ""
+    if url.startswith("data:") and "," in url:  # a pasted image, sent inline
+        try:
+            return load_image(base64.b64decode(url.split(",", 1)[1], validate=True), what)
+        except binascii.Error:
+            pass
+    raise InputError(f"The {what} did not arrive; upload it again.")
 
 
 def diffusion_options(
@@ -197,7 +219,7 @@ def diffusion_options(
     return DiffusionOptions(steps=steps_i, guidance=guidance_f, seed=seed_i, scheduler=scheduler, weights=weights)
 
 
-def garment_paths(upper: str | None, lower: str | None, dress: str | None, outer: str | None) -> dict[Slot, str | None]:
+def garment_uploads(upper: Upload, lower: Upload, dress: Upload, outer: Upload) -> dict[Slot, Upload]:
     return dict(zip(SLOTS, (upper, lower, dress, outer), strict=True))
 
 

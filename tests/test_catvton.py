@@ -116,7 +116,9 @@ def test_same_seed_reproduces_and_other_seeds_differ(backend):
 def test_unet_sees_person_and_garment_stacked_on_height(backend):
     analysis = _analysis()
     inputs: list[tuple[int, ...]] = []
-    hook = backend.model.unet.register_forward_hook(lambda module, args, out: inputs.append(tuple(args[0].shape)))
+    hook = backend.model.unet.register_forward_hook(
+        lambda module, args, out: inputs.append(tuple(args[0].shape))
+    )
     try:
         backend.render(analysis.image, _pass("upper", (70, 170)), analysis, OPTIONS)
         no_guidance = replace(OPTIONS, guidance=1.0, scheduler="dpmpp")
@@ -130,7 +132,9 @@ def test_unet_sees_person_and_garment_stacked_on_height(backend):
 def test_progress_is_reported_every_step(backend):
     analysis = _analysis()
     reports: list[tuple[float, str]] = []
-    backend.render(analysis.image, _pass("upper", (70, 170)), analysis, OPTIONS, lambda f, m: reports.append((f, m)))
+    backend.render(
+        analysis.image, _pass("upper", (70, 170)), analysis, OPTIONS, lambda f, m: reports.append((f, m))
+    )
     fractions = [f for f, _ in reports]
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert sum("step" in message for _, message in reports) == STEPS
@@ -244,7 +248,9 @@ def test_loader_accepts_the_real_sd15_inpainting_key_layout():
 
     with pytest.raises(MissingWeightsError, match="missing"):
         check_checkpoint({k: v for k, v in layout.items() if not k.startswith("0.")}, modules, "short")
-    shifted = {f"{int(k.split('.', 1)[0]) // SLOTS_PER_BLOCK * 7}.{k.split('.', 1)[1]}": v for k, v in layout.items()}
+    shifted = {
+        f"{int(k.split('.', 1)[0]) // SLOTS_PER_BLOCK * 7}.{k.split('.', 1)[1]}": v for k, v in layout.items()
+    }
     with pytest.raises(MissingWeightsError, match="unexpected|wrong shape"):
         check_checkpoint(shifted, modules, "7-slot layout")
 

@@ -53,7 +53,9 @@ def test_cuda_without_gpu_is_refused(no_gpu):
         resolve_device("cuda", "auto")
 
 
-@pytest.mark.parametrize(("flags", "expected"), [("fma avx2 avx512_bf16", True), ("amx_tile amx_bf16", True), ("avx2 fma", False)])
+@pytest.mark.parametrize(
+    ("flags", "expected"), [("fma avx2 avx512_bf16", True), ("amx_tile amx_bf16", True), ("avx2 fma", False)]
+)
 def test_cpu_flags(monkeypatch, tmp_path, flags, expected):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 {flags}\n")
@@ -77,5 +79,7 @@ def test_light_modules_do_not_import_torch():
         "backend_status('catvton', __import__('pathlib').Path('/nonexistent'))\n"
         "print('torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"

@@ -31,7 +31,11 @@ def _relative(paths: list[Path], root: Path) -> set[str]:
 
 def test_manifest_names_the_public_repositories():
     hub = {s.repo_id: s for s in weights.MANIFEST["catvton"] if isinstance(s, HubFiles)}
-    assert set(hub) == {"zhengchong/CatVTON", "booksforcharlie/stable-diffusion-inpainting", "stabilityai/sd-vae-ft-mse"}
+    assert set(hub) == {
+        "zhengchong/CatVTON",
+        "booksforcharlie/stable-diffusion-inpainting",
+        "stabilityai/sd-vae-ft-mse",
+    }
     assert hub["zhengchong/CatVTON"].licence == "CC BY-NC-SA 4.0"
     rembg = {m.session for m in weights.MANIFEST["rembg"] if isinstance(m, RembgModel)}
     assert rembg == {"u2net_cloth_seg", "u2net"}
@@ -39,21 +43,34 @@ def test_manifest_names_the_public_repositories():
 
 
 def test_no_other_module_spells_a_repo_id():
-    repo_ids = [s.repo_id for sources in weights.MANIFEST.values() for s in sources if isinstance(s, HubFiles)]
+    repo_ids = [
+        s.repo_id for sources in weights.MANIFEST.values() for s in sources if isinstance(s, HubFiles)
+    ]
     offenders = []
-    for path in [*REPO_ROOT.glob("pipelines/**/*.py"), *REPO_ROOT.glob("studio/**/*.py"), REPO_ROOT / "launch.py"]:
+    for path in [
+        *REPO_ROOT.glob("pipelines/**/*.py"),
+        *REPO_ROOT.glob("studio/**/*.py"),
+        REPO_ROOT / "launch.py",
+    ]:
         if path.name == "weights.py" or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        offenders += [f"{path.relative_to(REPO_ROOT)}: {r}" for r in repo_ids if f'"{r}"' in text or f"'{r}'" in text]
+        offenders += [
+            f"{path.relative_to(REPO_ROOT)}: {r}" for r in repo_ids if f'"{r}"' in text or f"'{r}'" in text
+        ]
     assert not offenders
 
 
 def test_expected_layout_and_variant_filter(tmp_path):
     assert _relative(weights.expected_files("catvton", tmp_path), tmp_path) == CATVTON_EXPECTED
     vitonhd = _relative(weights.expected_files("catvton", tmp_path, "vitonhd"), tmp_path)
-    assert {p for p in vitonhd if "/attention/" in p} == {"catvton/CatVTON/vitonhd-16k-512/attention/model.safetensors"}
-    assert _relative(weights.expected_files("rembg", tmp_path), tmp_path) == {"rembg/u2net_cloth_seg.onnx", "rembg/u2net.onnx"}
+    assert {p for p in vitonhd if "/attention/" in p} == {
+        "catvton/CatVTON/vitonhd-16k-512/attention/model.safetensors"
+    }
+    assert _relative(weights.expected_files("rembg", tmp_path), tmp_path) == {
+        "rembg/u2net_cloth_seg.onnx",
+        "rembg/u2net.onnx",
+    }
     paths = weights.catvton_paths(tmp_path, "dresscode")
     assert paths.attention == tmp_path / "catvton/CatVTON/dresscode-16k-512/attention"
     assert paths.unet == tmp_path / "catvton/stable-diffusion-inpainting/unet"
@@ -135,7 +152,8 @@ def test_download_uses_the_manifest(monkeypatch, tmp_path):
     assert local == tmp_path / "catvton" / "stable-diffusion-inpainting"
     assert "unet/diffusion_pytorch_model.bin" in patterns
     assert by_repo["zhengchong/CatVTON"][2] == tuple(
-        f"{sub}/attention/model.safetensors" for sub in ("mix-48k-1024", "vitonhd-16k-512", "dresscode-16k-512")
+        f"{sub}/attention/model.safetensors"
+        for sub in ("mix-48k-1024", "vitonhd-16k-512", "dresscode-16k-512")
     )
 
     homes = []

@@ -65,9 +65,9 @@ def _slot_masks(shape, pose: Pose, parsing: np.ndarray, regions: dict[str, np.nd
     arms = regions["left_upper_arm"] | regions["right_upper_arm"] | regions["left_forearm"] | regions["right_forearm"]
     lower_neck = regions["neck"] & _below(shape, _neck_mid_y(pose))
     upper_body = g.hull(regions["torso"] | part(Part.UPPER_CLOTHES, Part.TORSO_SKIN) & regions["torso"])
-    upper = upper_body | arms | lower_neck | part(Part.UPPER_CLOTHES)
-    upper &= ~_below(shape, _hip_y(pose) + 0.05 * sw)
-    upper = g.dilate(upper, MASK_DILATION * sw)
+    upper = (upper_body | arms | lower_neck) & ~_below(shape, _hip_y(pose) + 0.05 * sw)
+    # The whole old top, however long, so that it can be removed.
+    upper = g.dilate(upper | part(Part.UPPER_CLOTHES), MASK_DILATION * sw)
 
     legs = regions["left_thigh"] | regions["right_thigh"] | regions["left_calf"] | regions["right_calf"]
     pelvis = g.polygon(g.blank(shape), np.stack([_waist_point(pose, "left", 1.25), _waist_point(pose, "right", 1.25),

@@ -56,7 +56,9 @@ class CatVTONBackend(Backend):
     def __init__(self, weights_dir: Path, options: DiffusionOptions) -> None:
         super().__init__(weights_dir, options)
         if options.weights not in MODEL_SIZES:
-            raise InputError(f"Unknown CatVTON weights '{options.weights}'; choose one of: {', '.join(MODEL_SIZES)}.")
+            raise InputError(
+                f"Unknown CatVTON weights '{options.weights}'; choose one of: {', '.join(MODEL_SIZES)}."
+            )
         missing = missing_files("catvton", weights_dir, options.weights)
         if missing:
             raise missing_weights_error("catvton", weights_dir, missing)
@@ -133,9 +135,13 @@ class CatVTONBackend(Backend):
                 f"render asks for {(options.weights, options.device, options.precision)}; build a new backend."
             )
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise InputError(f"The photo has shape {image.shape} and type {image.dtype}; expected HxWx3 uint8.")
+            raise InputError(
+                f"The photo has shape {image.shape} and type {image.dtype}; expected HxWx3 uint8."
+            )
         if step.mask.shape != image.shape[:2]:
-            raise InputError(f"The {step.slot} mask is {step.mask.shape[::-1]} but the photo is {image.shape[1::-1]}.")
+            raise InputError(
+                f"The {step.slot} mask is {step.mask.shape[::-1]} but the photo is {image.shape[1::-1]}."
+            )
         if not 1 <= options.steps <= MAX_STEPS:
             raise InputError(f"steps is {options.steps}; use 1 to {MAX_STEPS} (CatVTON's default is 50).")
         if options.guidance < 0:
@@ -143,7 +149,9 @@ class CatVTONBackend(Backend):
         if not 0 <= options.seed <= MAX_SEED:
             raise InputError(f"seed is {options.seed}; use a whole number from 0 to {MAX_SEED}.")
         if options.scheduler not in SCHEDULERS:
-            raise InputError(f"Unknown scheduler '{options.scheduler}'; choose one of: {', '.join(SCHEDULERS)}.")
+            raise InputError(
+                f"Unknown scheduler '{options.scheduler}'; choose one of: {', '.join(SCHEDULERS)}."
+            )
 
 
 def _person_mask(analysis: PersonAnalysis, shape: tuple[int, ...]) -> np.ndarray:

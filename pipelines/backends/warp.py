@@ -24,9 +24,19 @@ from pipelines.types import OutfitPass, Part, PassResult, PersonAnalysis, Progre
 # is clothing the new garment replaces (an outer layer replaces nothing: it goes on top).
 NOT_CLOTHING = (Part.BACKGROUND, Part.HAIR, Part.FACE, Part.NECK, Part.TORSO_SKIN, Part.HANDS, Part.LEGS,
                 Part.FEET, Part.LEFT_UPPER_ARM, Part.RIGHT_UPPER_ARM, Part.LEFT_FOREARM, Part.RIGHT_FOREARM)
+# The garment a pass replaces, for matching its colour; and how close (Lab units) counts.
+OLD_GARMENT: dict[Slot, tuple[Part, ...]] = {
+    "upper": (Part.UPPER_CLOTHES,),
+    "lower": (Part.LOWER_CLOTHES,),
+    "dress": (Part.DRESS, Part.UPPER_CLOTHES),
+    "outer": (),
+}
+OLD_COLOUR_DISTANCE = 14.0
 # Clothing a pass keeps where its new garment does not reach: a top never erases the trousers.
 KEPT_CLOTHING: dict[Slot, tuple[Part, ...]] = {"upper": (Part.LOWER_CLOTHES,), "lower": (), "dress": (), "outer": ()}
-# Arms are in front of the torso: a garment's body part never covers bare arm skin.
+# Arms are in front of the torso: below the armpits (this fraction of shoulder -> hip), a
+# garment's body part never covers bare arm skin; only its sleeves do.
+ARMPIT_DEPTH = 0.3
 ARM_SKIN = (Part.LEFT_UPPER_ARM, Part.RIGHT_UPPER_ARM, Part.LEFT_FOREARM, Part.RIGHT_FOREARM)
 # Shading transfer: detail = blur(L, fine) / blur(L, coarse), clipped, applied with STRENGTH.
 SHADING_FINE = 2.0  # px at 1024 height
@@ -75,7 +85,8 @@ class WarpBackend(Backend):
         inside = g.feather(g.erode(step.mask, MASK_FEATHER * unit), MASK_FEATHER * unit) * (step.mask > 0)
         alpha = np.clip(garment_alpha * inside, 0.0, 1.0)
         base = clear_old_garment(image, step, analysis, alpha)
-        shaded = transfer_shading(garment_rgb, analysis, step.mask, unit)
+        shading_source = (step.mask > 0) & (analysis.part_mask(*KEPT_CLOTHING[step.slot]) == 0)
+        shaded = transfer_shading(garment_rgb, analysis, shading_source, unit)
         a = alpha[:, :, None]
         out = (shaded.astype(np.float32) * a + base.astype(np.float32) * (1.0 - a) + 0.5).astype(np.uint8)
         warped = np.dstack([garment_rgb, (garment_alpha * 255).astype(np.uint8)])
@@ -89,7 +100,12 @@ def _stack_pieces(pieces: list[WarpedPiece], analysis: PersonAnalysis) -> tuple[
     h, w = analysis.image.shape[:2]
     rgb = np.zeros((h, w, 3), np.float32)
     alpha = np.zeros((h, w), np.float32)
+    # Arms hanging beside the body are in front of it; above the armpits the garment covers them.
+    pose = analysis.pose
+    shoulder_y = float(pose.landmarks[[11, 12], 1].mean())
+    hip_y = float(pose.landmarks[[23, 24], 1].mean())
     arms = analysis.part_mask(*ARM_SKIN) > 0
+    arms[: int(shoulder_y + ARMPIT_DEPTH * (hip_y - shoulder_y))] = False
     unit = h / 1024.0
     for piece in pieces:
         a = piece.rgba[:, :, 3].astype(np.float32) / 255.0
@@ -101,15 +117,15 @@ def _stack_pieces(pieces: list[WarpedPiece], analysis: PersonAnalysis) -> tuple[
     return np.clip(rgb / np.maximum(alpha[:, :, None], 1e-3), 0, 255).astype(np.uint8) * (alpha[:, :, None] > 0), alpha
 
 
-def transfer_shading(garment_rgb: np.ndarray, analysis: PersonAnalysis, mask: np.ndarray, unit: float) -> np.ndarray:
+def transfer_shading(garment_rgb: np.ndarray, analysis: PersonAnalysis, source: np.ndarray, unit: float) -> np.ndarray:
     """Multiply the garment by the photo's fine shading (folds, creases, light falloff), taken
-    only from the body inside the pass's own mask, not from garments the pass keeps."""
+    only from ``source``: the body inside the pass's mask, less the garments the pass keeps."""
     lum = cv2.cvtColor(analysis.image, cv2.COLOR_RGB2GRAY).astype(np.float32) + 8.0
     fine = cv2.GaussianBlur(lum, (0, 0), SHADING_FINE * unit)
     coarse = cv2.GaussianBlur(lum, (0, 0), SHADING_COARSE * unit)
     ratio = np.clip(fine / coarse, *SHADING_RANGE)
     # Only where the photo shows clothing or body; the background has no folds to carry.
-    source = (analysis.person_mask > 0) & (mask > 0)
+    source = (analysis.person_mask > 0) & source
     on_body = cv2.GaussianBlur(source.astype(np.float32), (0, 0), 4 * unit)
     ratio = 1.0 + (ratio - 1.0) * SHADING_STRENGTH * on_body
     return np.clip(garment_rgb.astype(np.float32) * ratio[:, :, None], 0, 255).astype(np.uint8)
@@ -122,6 +138,7 @@ def clear_old_garment(image: np.ndarray, step: OutfitPass, analysis: PersonAnaly
     untouched = np.all(image == analysis.image, axis=2)  # earlier passes' paint is not "old"
     kept = NOT_CLOTHING + KEPT_CLOTHING[step.slot]
     old_anywhere = (analysis.person_mask > 0) & (analysis.part_mask(*kept) == 0) & untouched
+    old_anywhere |= _like_old_garment(analysis, step.slot) & untouched & (step.mask > 0)
     old = old_anywhere & (step.mask > 0)
     exposed = old & (alpha < 0.98)
     if not exposed.any():
@@ -136,6 +153,18 @@ def clear_old_garment(image: np.ndarray, step: OutfitPass, analysis: PersonAnaly
         # Fill from what surrounds the old garment, never from the old garment itself.
         out[back] = _inpaint(image, back | old_anywhere)[back]
     return out
+
+
+def _like_old_garment(analysis: PersonAnalysis, slot: Slot) -> np.ndarray:
+    """Pixels whose colour matches the old garment of this slot: catches its hem or cuffs
+    where the parsing gave them to a neighbouring part."""
+    parts = OLD_GARMENT[slot]
+    pixels = analysis.part_mask(*parts) > 0
+    if pixels.sum() < 200:
+        return np.zeros(pixels.shape, bool)
+    lab = cv2.cvtColor(analysis.image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    reference = np.median(lab[pixels], axis=0)
+    return (np.linalg.norm(lab - reference, axis=2) < OLD_COLOUR_DISTANCE) & (analysis.person_mask > 0)
 
 
 def body_core(analysis: PersonAnalysis, slot: Slot) -> np.ndarray:

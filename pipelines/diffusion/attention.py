@@ -107,7 +107,11 @@ def check_checkpoint(shapes: dict[str, tuple[int, ...]], modules: torch.nn.Modul
     if unexpected or wrong_shape or uncovered:
         details = [
             f"{label}: {', '.join(keys[:4])}{' ...' if len(keys) > 4 else ''}"
-            for label, keys in (("unexpected", unexpected), ("wrong shape", wrong_shape), ("missing", uncovered))
+            for label, keys in (
+                ("unexpected", unexpected),
+                ("wrong shape", wrong_shape),
+                ("missing", uncovered),
+            )
             if keys
         ]
         raise MissingWeightsError(

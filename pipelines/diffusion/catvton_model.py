@@ -66,7 +66,9 @@ class CatVTONModel:
     def load(cls, paths: CatVTONPaths, device: torch.device, dtype: torch.dtype) -> CatVTONModel:
         # The pinned hub copy has only an fp32 pickle; diffusers opens it with weights_only=True.
         has_safetensors = any(paths.unet.glob("*.safetensors"))
-        unet = UNet2DConditionModel.from_pretrained(paths.unet, torch_dtype=dtype, use_safetensors=has_safetensors)
+        unet = UNet2DConditionModel.from_pretrained(
+            paths.unet, torch_dtype=dtype, use_safetensors=has_safetensors
+        )
         if unet.config.in_channels != INPAINT_IN_CHANNELS:
             raise MissingWeightsError(
                 f"The UNet in {paths.unet} has {unet.config.in_channels} input channels; CatVTON needs the "

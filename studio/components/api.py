@@ -17,7 +17,7 @@ from pipelines.imageio import save_png
 from pipelines.types import SLOTS
 from studio import convert
 from studio.components.run import WARP_CONCURRENCY
-from studio.handlers import TryOnService, garment_paths, progress_callback, user_errors
+from studio.handlers import TryOnService, Upload, garment_uploads, progress_callback, user_errors
 from studio.widgets import photo_input
 
 
@@ -61,6 +61,7 @@ def listen(panel: ApiPanel, service: TryOnService) -> None:
         inputs=panel.tryon_inputs,
         outputs=panel.tryon_outputs,
         api_name="tryon",
+        preprocess=False,  # photos reach the handler undecoded (see studio.widgets.photo_input)
         concurrency_id="api-tryon",
         concurrency_limit=WARP_CONCURRENCY,
     )
@@ -69,6 +70,7 @@ def listen(panel: ApiPanel, service: TryOnService) -> None:
         inputs=panel.analyze_inputs,
         outputs=panel.analyze_outputs,
         api_name="analyze",
+        preprocess=False,
         concurrency_id="analysis",
         concurrency_limit=2,
     )
@@ -77,11 +79,11 @@ def listen(panel: ApiPanel, service: TryOnService) -> None:
 @user_errors
 def tryon(
     service: TryOnService,
-    person: str | None,
-    upper: str | None = None,
-    lower: str | None = None,
-    dress: str | None = None,
-    outer: str | None = None,
+    person: Upload,
+    upper: Upload = None,
+    lower: Upload = None,
+    dress: Upload = None,
+    outer: Upload = None,
     layout: str = "",
     backend: str = "warp",
     steps: float = DiffusionOptions.steps,
@@ -92,7 +94,7 @@ def tryon(
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented way to ask for it)
 ) -> tuple[str, dict]:
     """Dress the person in the given garments; returns the result PNG (settings in its metadata) and details."""
-    request = service.request(person, garment_paths(upper, lower, dress, outer), layout, backend,
+    request = service.request(person, garment_uploads(upper, lower, dress, outer), layout, backend,
                               steps, guidance, seed, scheduler, weights)
     result = service.run(request, None, progress_callback(progress))
     saved = service.save(request, result)
@@ -106,7 +108,7 @@ def tryon(
 
 
 @user_errors
-def analyze(service: TryOnService, person: str | None) -> tuple[str, dict]:
+def analyze(service: TryOnService, person: Upload) -> tuple[str, dict]:
     """Find the person: returns the photo with each slot's automatic mask tinted, and the pose."""
     photo, analysis = service.analyze(person)
     masks = {slot: analysis.regions[slot].mask for slot in ("outer", "dress", "upper", "lower")}

@@ -12,7 +12,8 @@ import gradio as gr
 from pipelines.errors import InputError
 from pipelines.plan import validate_slots
 from pipelines.types import SLOTS, Slot
-from studio.widgets import PhotoInput, photo_input
+from studio.handlers import Upload, upload_given
+from studio.widgets import photo_input
 
 SLOT_TITLES: dict[Slot, str] = {"upper": "Upper", "lower": "Lower", "dress": "Dress", "outer": "Outer"}
 SLOT_HINTS: dict[Slot, str] = {
@@ -27,12 +28,12 @@ EMPTY_STATUS = "Add at least one garment. Upper, lower and outer go together; a 
 
 @dataclass(frozen=True)
 class GarmentPanel:
-    slots: dict[Slot, PhotoInput]
+    slots: dict[Slot, gr.Image]
     clear: gr.Button
     status: gr.Markdown
 
     @property
-    def inputs(self) -> list[PhotoInput]:
+    def inputs(self) -> list[gr.Image]:
         """The slot images in SLOTS order, as handlers take them."""
         return [self.slots[slot] for slot in SLOTS]
 
@@ -41,12 +42,14 @@ def render(examples: dict[Slot, Sequence[Path]]) -> GarmentPanel:
     with gr.Row(equal_height=True, elem_classes="section-head"):
         gr.Markdown("### 2 · Garments")
         clear = gr.Button("Clear all", size="sm", variant="secondary", scale=0, min_width=90)
-    slots: dict[Slot, PhotoInput] = {}
+    slots: dict[Slot, gr.Image] = {}
     with gr.Row(equal_height=True, elem_id="garment-slots"):
         for slot in SLOTS:
             with gr.Column(min_width=120, elem_classes="slot-card"):
+                gr.Markdown(f"**{SLOT_TITLES[slot]}**", elem_classes="slot-title")
                 slots[slot] = photo_input(
                     label=SLOT_TITLES[slot],
+                    show_label=False,
                     placeholder=SLOT_HINTS[slot],
                     sources=["upload", "clipboard"],
                     height=CARD_HEIGHT,
@@ -71,13 +74,14 @@ def listen(panel: GarmentPanel) -> None:
         inputs=panel.inputs,
         outputs=panel.status,
         queue=False,
+        preprocess=False,
         api_visibility="private",
     )
     panel.clear.click(lambda: [None] * len(SLOTS), outputs=panel.inputs, queue=False, api_visibility="private")
 
 
-def slot_status(upper: str | None, lower: str | None, dress: str | None, outer: str | None) -> str:
-    filled = [slot for slot, value in zip(SLOTS, (upper, lower, dress, outer), strict=True) if value]
+def slot_status(upper: Upload, lower: Upload, dress: Upload, outer: Upload) -> str:
+    filled = [slot for slot, value in zip(SLOTS, (upper, lower, dress, outer), strict=True) if upload_given(value)]
     if not filled:
         return EMPTY_STATUS
     try:

@@ -22,9 +22,13 @@ from studio import convert
 from studio.components.garments import SLOT_TITLES, GarmentPanel
 from studio.components.outfit_layout import LayoutPanel
 from studio.components.person import PersonPanel
-from studio.handlers import TryOnService, garment_paths
+from studio.handlers import TryOnService, Upload, garment_uploads, upload_given
 
 EDITOR_HEIGHT = 560
+# The editor's starting canvas, smaller than any photo (imageio.MIN_SIDE): Gradio 6.31 centres
+# a loaded layer in the starting canvas when that is larger than the photo, which shows the
+# mask shifted off the photo (the exported layer is right; only the display is off).
+EDITOR_START_CANVAS = (64, 64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +87,7 @@ def render() -> MaskPanel:
                     image_mode="RGBA",
                     format="png",
                     height=EDITOR_HEIGHT,
+                    canvas_size=EDITOR_START_CANVAS,
                     placeholder="The mask appears here once a person photo is analysed.",
                     elem_id="mask-editor",
                 )
@@ -92,7 +97,8 @@ def render() -> MaskPanel:
 def listen(panel: MaskPanel, service: TryOnService, person: PersonPanel, garments: GarmentPanel, layout: LayoutPanel) -> None:
     inputs = [person.photo, *garments.inputs, layout.text, panel.slot, panel.editor, panel.edits]
     outputs = [panel.editor, panel.edits, panel.info, person.notes]
-    common = {"concurrency_id": "analysis", "concurrency_limit": 2, "api_visibility": "private"}
+    # preprocess=False: photos reach the handler undecoded (see studio.widgets.photo_input).
+    common = {"concurrency_id": "analysis", "concurrency_limit": 2, "api_visibility": "private", "preprocess": False}
     gr.on(
         [person.photo.change, panel.slot.change, layout.text.change],
         functools.partial(refresh, service, False),
@@ -109,6 +115,7 @@ def listen(panel: MaskPanel, service: TryOnService, person: PersonPanel, garment
         inputs=[panel.slot, *garments.inputs],
         outputs=panel.slot,
         queue=False,
+        preprocess=False,
         api_visibility="private",
     )
 
@@ -116,17 +123,17 @@ def listen(panel: MaskPanel, service: TryOnService, person: PersonPanel, garment
 def refresh(
     service: TryOnService,
     reset: bool,
-    person: str | None,
-    upper: str | None,
-    lower: str | None,
-    dress: str | None,
-    outer: str | None,
+    person: Upload,
+    upper: Upload,
+    lower: Upload,
+    dress: Upload,
+    outer: Upload,
     layout_text: str | None,
     slot: Slot,
     editor: dict | None,
     edits: MaskEdits,
 ) -> tuple:
-    if not person:
+    if not upload_given(person):
         return None, MaskEdits(), "Add a person photo to see where each garment will be drawn.", ""
     try:
         photo, analysis = service.analyze(person)
@@ -137,12 +144,12 @@ def refresh(
     if reset:
         edits = edits.without(slot)
     layout = _layout_or_default(layout_text)
-    has_outer = bool(outer)
+    has_outer = upload_given(outer)
     mask = edits.overrides.get(slot)
     if mask is None:
         mask = automatic_mask(analysis, slot, layout, has_outer)
     edits = replace(edits, slot=slot, shown=mask)
-    info = _info(slot, slot in edits.overrides, layout, garment_paths(upper, lower, dress, outer))
+    info = _info(slot, slot in edits.overrides, layout, garment_uploads(upper, lower, dress, outer))
     return convert.editor_value(photo, mask), edits, info, _notes(analysis)
 
 
@@ -159,9 +166,9 @@ def current_overrides(edits: MaskEdits, editor: dict | None, key: str, size: tup
     return edits, dict(edits.overrides)
 
 
-def pick_slot(current: Slot, upper: str | None, lower: str | None, dress: str | None, outer: str | None):
+def pick_slot(current: Slot, upper: Upload, lower: Upload, dress: Upload, outer: Upload):
     """Show the first filled slot, unless the shown one is filled."""
-    filled = [s for s, value in garment_paths(upper, lower, dress, outer).items() if value]
+    filled = [s for s, value in garment_uploads(upper, lower, dress, outer).items() if upload_given(value)]
     return gr.skip() if not filled or current in filled else filled[0]
 
 
@@ -172,13 +179,13 @@ def _layout_or_default(text: str | None) -> Layout:
         return Layout()
 
 
-def _info(slot: Slot, corrected: bool, layout: Layout, garments: dict[Slot, str | None]) -> str:
+def _info(slot: Slot, corrected: bool, layout: Layout, garments: dict[Slot, Upload]) -> str:
     title = SLOT_TITLES[slot].lower()
     if corrected:
         text = f"Your corrected **{title}** mask: the next try-on uses it."
     else:
         text = f"The automatic **{title}** mask for *{describe(layout)}*."
-    if not garments[slot]:
+    if not upload_given(garments[slot]):
         text += f" (No {title} garment is chosen, so it is not used.)"
     return text + " Paint with the brush to add, erase to remove."
 

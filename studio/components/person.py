@@ -8,14 +8,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.widgets import PhotoInput, photo_input
+from studio.widgets import photo_input
 
 PHOTO_HEIGHT = 330
 
 
 @dataclass(frozen=True)
 class PersonPanel:
-    photo: PhotoInput
+    photo: gr.Image
     notes: gr.Markdown  # filled by the masks component after each analysis
 
 

@@ -22,7 +22,7 @@ from studio.components.masks import MaskEdits, MaskPanel
 from studio.components.outfit_layout import LayoutPanel
 from studio.components.person import PersonPanel
 from studio.components.result import ResultPanel
-from studio.handlers import SavedResult, TryOnService, garment_paths, progress_callback, user_errors
+from studio.handlers import SavedResult, TryOnService, Upload, garment_uploads, progress_callback, user_errors
 
 # Warp try-ons running at once (CPU, a fraction of a second to a few seconds each).
 WARP_CONCURRENCY = 4
@@ -61,8 +61,9 @@ def listen(
     ]
     outputs = [result.compare, result.download, result.details, result.gallery, result.history, masks.edits]
     run = functools.partial(tryon, service)
+    # preprocess=False: photos and the mask editor reach the handler undecoded (studio.widgets).
     common = {"inputs": inputs, "outputs": outputs, "api_visibility": "private", "show_progress_on": [result.compare],
-              "scroll_to_output": True}
+              "scroll_to_output": True, "preprocess": False}
     warp_job.change(run, concurrency_id="warp", concurrency_limit=WARP_CONCURRENCY, **common)
     diffusion_job.change(run, concurrency_id=diffusion_queue(), concurrency_limit=DIFFUSION_CONCURRENCY, **common)
 
@@ -76,11 +77,11 @@ def route(backend: str, warp_job: int, diffusion_job: int) -> tuple:
 @user_errors
 def tryon(
     service: TryOnService,
-    person: str | None,
-    upper: str | None,
-    lower: str | None,
-    dress: str | None,
-    outer: str | None,
+    person: Upload,
+    upper: Upload,
+    lower: Upload,
+    dress: Upload,
+    outer: Upload,
     layout: str | None,
     backend: str,
     steps: float,
@@ -93,7 +94,7 @@ def tryon(
     history: list[SavedResult],
     progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's documented way to ask for it)
 ) -> tuple:
-    request = service.request(person, garment_paths(upper, lower, dress, outer), layout, backend,
+    request = service.request(person, garment_uploads(upper, lower, dress, outer), layout, backend,
                               steps, guidance, seed, scheduler, weights)
     size = (request.person.shape[1], request.person.shape[0])
     edits, corrected = mask_component.current_overrides(edits, editor, content_key(request.person), size)
