@@ -39,10 +39,12 @@ KEPT_CLOTHING: dict[Slot, tuple[Part, ...]] = {"upper": (Part.LOWER_CLOTHES,), "
 ARMPIT_DEPTH = 0.3
 ARM_SKIN = (Part.LEFT_UPPER_ARM, Part.RIGHT_UPPER_ARM, Part.LEFT_FOREARM, Part.RIGHT_FOREARM)
 # Shading transfer: detail = blur(L, fine) / blur(L, coarse), clipped, applied with STRENGTH.
-SHADING_FINE = 2.0  # px at 1024 height
-SHADING_COARSE = 24.0
-SHADING_RANGE = (0.72, 1.18)
-SHADING_STRENGTH = 0.85
+SHADING_FINE = 3.0  # px at 1024 height
+SHADING_COARSE = 30.0
+SHADING_RANGE = (0.78, 1.12)
+SHADING_STRENGTH = 0.75
+# Colour-edge strength (Lab a/b Sobel, summed) at which the photo's shading is mostly ignored.
+PRINT_EDGE_SCALE = 60.0
 # Soft matte: feather of garment edges and of the mask border, px at 1024 height.
 EDGE_FEATHER = 1.5
 MASK_FEATHER = 3.0
@@ -127,7 +129,13 @@ def transfer_shading(garment_rgb: np.ndarray, analysis: PersonAnalysis, source: 
     # Only where the photo shows clothing or body; the background has no folds to carry.
     source = (analysis.person_mask > 0) & source
     on_body = cv2.GaussianBlur(source.astype(np.float32), (0, 0), 4 * unit)
-    ratio = 1.0 + (ratio - 1.0) * SHADING_STRENGTH * on_body
+    # Folds change brightness, not colour; prints, patches and seams between colours change
+    # both. Where the colour changes, the light change is the old garment's print: drop it.
+    lab = cv2.cvtColor(analysis.image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    chroma_edges = sum(np.abs(cv2.Sobel(lab[:, :, c], cv2.CV_32F, dx, 1 - dx, ksize=3)) for c in (1, 2) for dx in (0, 1))
+    chroma_edges = cv2.GaussianBlur(chroma_edges, (0, 0), SHADING_FINE * 2 * unit)
+    keep = np.exp(-chroma_edges / PRINT_EDGE_SCALE)
+    ratio = 1.0 + (ratio - 1.0) * SHADING_STRENGTH * on_body * keep
     return np.clip(garment_rgb.astype(np.float32) * ratio[:, :, None], 0, 255).astype(np.uint8)
 
 
