@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="folder for the PNGs and pose.json")
     p.add_argument("--heatmaps", action="store_true", help="also write the 18-channel keypoint heatmaps (heatmaps.npy)")
 
+    p = sub.add_parser("download", help="fetch model weights into weights/ (the only command that uses the network)")
+    p.add_argument("name", choices=["catvton", "rembg"], help="catvton: diffusion backend; rembg: parsing and cut-out models")
+
+    p = sub.add_parser("bench", help="print speed tables (no download needed)")
+    p.add_argument("what", choices=["analyze", "tryon", "unet"], help="analyze/tryon: CPU pipeline; unet: fp32 vs bf16 step")
+    p.add_argument("--runs", type=int, default=5, help="timed runs per case (unet: steps per precision)")
+
     p = sub.add_parser("tryon", help="dress a person photo in one or more garments")
     p.add_argument("--person", required=True, type=Path)
     for slot in ("upper", "lower", "dress", "outer"):
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.weights_dir is None:
         args.weights_dir = weights_dir()
-    commands = {"analyze": cmd_analyze, "tryon": cmd_tryon}
+    commands = {"analyze": cmd_analyze, "tryon": cmd_tryon, "download": cmd_download, "bench": cmd_bench}
     try:
         if args.command is None:
             return cmd_studio(args)
@@ -185,4 +192,28 @@ def cmd_studio(args: argparse.Namespace) -> int:
     from studio.app import launch
 
     launch(args.host, args.port, args.share, args.examples, weights=args.weights_dir)
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from pipelines.weights import LICENCE_NOTE, download
+
+    files = download(args.name, args.weights_dir)
+    print(f"{args.name}: {len(files)} files in {args.weights_dir}")
+    if args.name == "catvton":
+        print(LICENCE_NOTE)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines import bench
+
+    if args.runs < 1:
+        raise InputError(f"--runs is {args.runs}; use 1 or more.")
+    if args.what == "unet":
+        bench.print_table(bench.bench_unet(steps=args.runs), bench.UNET_COLUMNS)
+    else:
+        rows = bench.bench_pipeline(runs=args.runs)
+        wanted = ("analysis",) if args.what == "analyze" else ("analysis", "try-on, 1 garment", "try-on, 3 garments")
+        bench.print_table([r for r in rows if r["case"] in wanted], bench.PIPELINE_COLUMNS)
     return 0

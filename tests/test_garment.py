@@ -11,7 +11,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from garments import (
+
+from pipelines import garment as garment_module
+from pipelines.drawn import (
     WHITE,
     dress_outline,
     dress_points,
@@ -33,8 +35,6 @@ from garments import (
     tshirt_points,
     with_alpha,
 )
-
-from pipelines import garment as garment_module
 from pipelines.errors import InputError
 from pipelines.garment import NO_GARMENT, GarmentPreparer, cut_out
 from pipelines.garment_landmarks import measure

@@ -5,11 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from garments import dress_with_word, open_jacket, solid_top, striped_tshirt, trousers
 from people import SHIRT, mannequin_analysis
 
 from pipelines.backends.base import DiffusionOptions
 from pipelines.backends.warp import WarpBackend
+from pipelines.drawn import dress_with_word, open_jacket, solid_top, striped_tshirt, trousers
 from pipelines.layout import parse_layout
 from pipelines.plan import open_front_strip, plan_outfit
 from pipelines.tryon import run_plan

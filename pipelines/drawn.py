@@ -1,4 +1,4 @@
-"""Drawn product shots of garments, for tests: no files, fully deterministic.
+"""Garments the project draws itself: flat product shots for tests, examples and benchmarks.
 
 Every garment is a polygon on a flat light background, anti-aliased, with a little fabric
 shading and a few seam lines, like a cut-out product photo. Its outline is built from named
