@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.drawn import striped_tshirt
 from pipelines.imageio import save_png
-from studio.examples import striped_tshirt
 
 pytestmark = pytest.mark.browser
 

@@ -16,11 +16,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from pipelines.drawn import dress_with_word as dress
+from pipelines.drawn import open_jacket as jacket
+from pipelines.drawn import striped_tshirt, trousers
 from pipelines.errors import InputError
 from pipelines.imageio import content_key, save_png
 from studio import convert
 from studio.components import garments, masks, outfit_layout, run
-from studio.examples import dress, jacket, prepare_examples, striped_tshirt, trousers
+from studio.examples import prepare_examples
 from studio.handlers import TryOnService, diffusion_options, read_upload
 from studio.workspace import Workspace
 
