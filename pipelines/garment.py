@@ -21,11 +21,8 @@ image content and slot. The steps, each a function of its own:
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from threading import Lock
@@ -36,8 +33,8 @@ import numpy as np
 from pipelines.errors import InputError
 from pipelines.garment_landmarks import LANDMARK_SIDE, GarmentShape, leg_split, measure
 from pipelines.imageio import content_key
+from pipelines.rembg_sessions import find_model, open_session
 from pipelines.types import SLOTS, CutoutMethod, Garment, GarmentStyle, Slot
-from pipelines.weights import rembg_home
 
 log = logging.getLogger(__name__)
 
@@ -100,20 +97,11 @@ class U2netCutter:
     """rembg's ``u2net`` session; built only when the model file is on disk."""
 
     def __init__(self, model_path: Path) -> None:
-        # The file is already on disk; with the checksum off, rembg's pooch uses it as is and
-        # never reaches for the network.
-        with _environment(U2NET_HOME=str(model_path.parent), MODEL_CHECKSUM_DISABLED="1"):
-            from rembg import new_session
-
-            self._session = new_session(U2NET_MODEL)
+        self._session = open_session(U2NET_MODEL, model_path)
 
     @staticmethod
     def model_path(weights_dir: Path) -> Path | None:
-        """Where the model is, if anywhere: weights/rembg/ first, then $U2NET_HOME."""
-        candidates = [rembg_home(weights_dir) / f"{U2NET_MODEL}.onnx"]
-        if os.environ.get("U2NET_HOME"):
-            candidates.append(Path(os.environ["U2NET_HOME"]).expanduser() / f"{U2NET_MODEL}.onnx")
-        return next((p for p in candidates if p.is_file() and p.stat().st_size > 0), None)
+        return find_model(weights_dir, U2NET_MODEL)
 
     def matte(self, rgb: np.ndarray) -> np.ndarray:
         """The model's soft foreground matte (HxW uint8) at the photo's size."""
@@ -389,18 +377,3 @@ def _on_white(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
         return rgb
     a = alpha[:, :, None].astype(np.float32) / 255.0
     return (rgb * a + 255.0 * (1 - a) + 0.5).astype(np.uint8)
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    """rembg reads U2NET_HOME and MODEL_CHECKSUM_DISABLED at call time; set them only for the call."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

@@ -42,34 +42,19 @@ def hull(mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def dilate(mask: np.ndarray, radius: float) -> np.ndarray:
+def _disc(radius: float) -> np.ndarray | None:
     r = int(round(radius))
-    if r <= 0:
-        return mask.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.dilate(mask, kernel)
+    return None if r <= 0 else cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def dilate(mask: np.ndarray, radius: float) -> np.ndarray:
+    kernel = _disc(radius)
+    return mask.copy() if kernel is None else cv2.dilate(mask, kernel)
 
 
 def erode(mask: np.ndarray, radius: float) -> np.ndarray:
-    r = int(round(radius))
-    if r <= 0:
-        return mask.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.erode(mask, kernel)
-
-
-def close(mask: np.ndarray, radius: float) -> np.ndarray:
-    r = max(1, int(round(radius)))
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-
-
-def largest_component(mask: np.ndarray) -> np.ndarray:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return mask.copy()
-    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    return (labels == best).astype(np.uint8) * 255
+    kernel = _disc(radius)
+    return mask.copy() if kernel is None else cv2.erode(mask, kernel)
 
 
 def feather(mask: np.ndarray, radius: float) -> np.ndarray:

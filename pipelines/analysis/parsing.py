@@ -8,8 +8,6 @@ sampled from the face, which is what separates a bare arm from a sleeve.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import cv2
 import numpy as np
 
 from pipelines.analysis import geometry as g
+from pipelines.rembg_sessions import find_model, open_session
 from pipelines.types import ParsingSource, Part, Pose
 
 CLOTH_SEG_MODEL = "u2net_cloth_seg"
@@ -52,20 +51,11 @@ class ClothSegmenter:
     """rembg's u2net_cloth_seg session; built only when the model file is on disk."""
 
     def __init__(self, model_path: Path) -> None:
-        # The file is already on disk (our downloader checked it). Turning rembg's checksum
-        # off makes pooch use it as is instead of ever reaching for the network.
-        with _env(U2NET_HOME=str(model_path.parent), MODEL_CHECKSUM_DISABLED="1"):
-            from rembg import new_session
-
-            self._session = new_session(CLOTH_SEG_MODEL)
+        self._session = open_session(CLOTH_SEG_MODEL, model_path)
 
     @staticmethod
     def model_path(weights_dir: Path) -> Path | None:
-        """Where the model is, if anywhere: weights/rembg/ first, then $U2NET_HOME."""
-        candidates = [weights_dir / "rembg" / f"{CLOTH_SEG_MODEL}.onnx"]
-        if os.environ.get("U2NET_HOME"):
-            candidates.append(Path(os.environ["U2NET_HOME"]).expanduser() / f"{CLOTH_SEG_MODEL}.onnx")
-        return next((p for p in candidates if p.is_file()), None)
+        return find_model(weights_dir, CLOTH_SEG_MODEL)
 
     def segment(self, image: np.ndarray) -> ClothMasks:
         from PIL import Image
@@ -244,17 +234,3 @@ def _bin(mask: np.ndarray) -> np.ndarray:
 def _clean(mask: np.ndarray) -> np.ndarray:
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-
-
-@contextlib.contextmanager
-def _env(**values: str):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
