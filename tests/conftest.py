@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -42,3 +44,24 @@ def engine(empty_weights):
     from pipelines.tryon import TryOnEngine
 
     return TryOnEngine(empty_weights)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(engine):
+    """The studio served on a free loopback port with the session's engine; closed after the module."""
+    from studio.app import launch
+
+    saved = os.environ.get("GRADIO_TEMP_DIR")
+    demo = launch(port=free_port(), engine=engine, block=False)
+    yield demo
+    demo.close()
+    if saved is None:
+        os.environ.pop("GRADIO_TEMP_DIR", None)
+    else:
+        os.environ["GRADIO_TEMP_DIR"] = saved

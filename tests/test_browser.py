@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -31,12 +30,6 @@ TRYON_MS = 120_000
 SHOTS = Path("/tmp")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -50,20 +43,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture(scope="module")
-def app(engine):
-    from studio.app import launch
-
-    saved = os.environ.get("GRADIO_TEMP_DIR")
-    demo = launch(port=free_port(), engine=engine, block=False)
-    yield demo
-    demo.close()
-    if saved is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = saved
 
 
 def test_try_on_in_the_browser(browser, app, astronaut, tmp_path):

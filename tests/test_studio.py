@@ -7,8 +7,6 @@ come from installed packages and garments are drawn by ``studio.examples``.
 from __future__ import annotations
 
 import io
-import os
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,12 +26,6 @@ from studio.handlers import TryOnService, diffusion_options, read_upload
 from studio.workspace import Workspace
 
 CLIENTS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,20 +49,6 @@ def files(tmp_path_factory, astronaut) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def service(engine, tmp_path_factory) -> TryOnService:
     return TryOnService(engine, Workspace.create(tmp_path_factory.mktemp("workspace")))
-
-
-@pytest.fixture(scope="module")
-def app(engine):
-    from studio.app import launch
-
-    saved = os.environ.get("GRADIO_TEMP_DIR")
-    demo = launch(port=free_port(), engine=engine, block=False)
-    yield demo
-    demo.close()
-    if saved is None:
-        os.environ.pop("GRADIO_TEMP_DIR", None)
-    else:
-        os.environ["GRADIO_TEMP_DIR"] = saved
 
 
 @pytest.fixture
