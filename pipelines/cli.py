@@ -196,9 +196,18 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
     from pipelines.weights import LICENCE_NOTE, download
 
-    files = download(args.name, args.weights_dir)
+    try:
+        files = download(args.name, args.weights_dir)
+    except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"Could not download {args.name} ({reason}); check the network connection or proxy and run the "
+            "command again: finished files are kept and the rest resumes."
+        ) from None
     print(f"{args.name}: {len(files)} files in {args.weights_dir}")
     if args.name == "catvton":
         print(LICENCE_NOTE)
