@@ -49,12 +49,19 @@ class WarpedPiece:
 
 
 def similarity(src: tuple[np.ndarray, np.ndarray], dst: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """2x3 similarity matrix mapping the segment src[0]-src[1] onto dst[0]-dst[1]."""
+    """2x3 similarity matrix mapping the segment src[0]-src[1] onto dst[0]-dst[1].
+
+    Product shots are upright, so the garment segment is taken as level: only its width
+    sets the scale and the body's tilt sets the rotation. (Landmarks of asymmetric garments,
+    a one-shoulder or halter dress, would otherwise tip the whole garment over.)
+    """
     s0, s1 = (np.asarray(p, np.float64) for p in src)
     d0, d1 = (np.asarray(p, np.float64) for p in dst)
     vs, vd = s1 - s0, d1 - d0
-    scale = np.linalg.norm(vd) / max(np.linalg.norm(vs), 1e-6)
-    angle = np.arctan2(vd[1], vd[0]) - np.arctan2(vs[1], vs[0])
+    scale = np.linalg.norm(vd) / max(abs(float(vs[0])), 1e-6)
+    angle = np.arctan2(vd[1], vd[0]) - (0.0 if vs[0] >= 0 else np.pi)
+    s0 = (s0 + s1) / 2 - np.array([vs[0] / 2, 0.0])  # the level segment through the same centre
+    d0 = (d0 + d1) / 2 - vd / 2
     c, s = scale * np.cos(angle), scale * np.sin(angle)
     rot = np.array([[c, -s], [s, c]])
     t = d0 - rot @ s0

@@ -154,7 +154,7 @@ def expected_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant
             if (
                 variant is not None
                 and source is _CATVTON_ATTENTION
-                and not file.startswith(CATVTON_SUBFOLDERS[variant])
+                and not file.startswith(f"{CATVTON_SUBFOLDERS[variant]}/")
             ):
                 continue
             paths.append(Path(weights_dir) / name / source.folder / file)
@@ -163,9 +163,11 @@ def expected_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant
 
 def missing_files(name: WeightsName, weights_dir: Path, variant: CatVTONVariant | None = None) -> list[Path]:
     """The expected files that are absent or empty. Never touches the network."""
-    return [
-        p for p in expected_files(name, weights_dir, variant) if not (p.is_file() and p.stat().st_size > 0)
-    ]
+    return [p for p in expected_files(name, weights_dir, variant) if not _present(p)]
+
+
+def _present(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
 
 
 def missing_weights_error(name: WeightsName, weights_dir: Path, missing: list[Path]) -> MissingWeightsError:
@@ -209,7 +211,7 @@ def download(name: WeightsName, weights_dir: Path) -> list[Path]:
     for source in MANIFEST[name]:
         if isinstance(source, RembgModel):
             _download_rembg(source, weights_dir)
-        else:
+        elif not all(_present(weights_dir / name / source.folder / file) for file in source.files):
             _download_hub(source, weights_dir / name / source.folder)
     missing = missing_files(name, weights_dir)
     if missing:  # the repo changed under us: say so rather than fail later at load time
@@ -244,7 +246,7 @@ def _download_rembg(model: RembgModel, weights_dir: Path) -> None:
     from rembg.sessions import sessions_class
 
     target = rembg_home(weights_dir) / model.filename
-    if target.is_file() and target.stat().st_size > 0:
+    if _present(target):
         return
     session_class = next(c for c in sessions_class if c.name() == model.session)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from diffusers import UNet2DConditionModel
 
 from pipelines.backends.base import DiffusionOptions, backend_status, create_backend
 from pipelines.backends.catvton import CatVTONBackend
+from pipelines.diffusion import framing
 from pipelines.diffusion.attention import (
     SkipCrossAttention,
     check_checkpoint,
@@ -260,3 +261,45 @@ def test_tiny_checkpoint_has_the_same_key_rules(weights_dir):
     blocks = sorted({int(key.split(".")[0]) for key in shapes})
     assert blocks == [SLOTS_PER_BLOCK * i for i in range(len(blocks))]
     assert all(key.split(".", 1)[1] in BLOCK_KEYS for key in shapes)
+
+
+@pytest.mark.parametrize(
+    ("shape", "rows", "cols"),
+    [
+        ((300, 180), (70, 170), (45, 135)),
+        ((200, 900), (10, 190), (100, 800)),
+        ((400, 300), (0, 400), (0, 20)),
+    ],
+)
+def test_crop_box_is_3_by_4_and_holds_the_region(shape, rows, cols):
+    region = np.zeros(shape, bool)
+    region[rows[0] : rows[1], cols[0] : cols[1]] = True
+    box = framing.crop_box(region)
+    assert abs(box.width * 4 - box.height * 3) <= 4
+    tight = framing.bounding_box(region)
+    assert (
+        box.left <= tight.left
+        and box.top <= tight.top
+        and box.right >= tight.right
+        and box.bottom >= tight.bottom
+    )
+    assert framing.crop(np.zeros((*shape, 3), np.uint8), box).shape == (box.height, box.width, 3)
+
+
+def test_feathered_paste_stays_inside_the_mask():
+    image = np.full((120, 90, 3), 10, np.uint8)
+    mask = np.zeros((120, 90), np.uint8)
+    mask[30:90, 0:60] = 255  # touches the left border: no fade there
+    alpha = framing.feather(mask, sigma=3.0)
+    assert not alpha[mask == 0].any() and alpha.max() == 1.0
+    assert alpha[60, 0] == 1.0 and 0 < alpha[60, 58] < 0.5
+    box = framing.Box(-10, 0, 80, 120)
+    out = framing.paste(image, np.full((120, 90, 3), 250, np.uint8), box, alpha)
+    assert np.array_equal(out[mask == 0], image[mask == 0]) and out[60, 30, 0] == 250
+
+
+def test_garment_is_letterboxed_on_white():
+    garment = _garment("upper", (200, 20, 20))
+    picture = framing.fit_on_white(framing.garment_picture(garment), (384, 512))
+    assert picture.shape == (512, 384, 3)
+    assert (picture[0, 0] == 255).all() and (picture[256, 192] == (200, 20, 20)).all()

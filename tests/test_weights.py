@@ -151,6 +151,9 @@ def test_download_uses_the_manifest(monkeypatch, tmp_path):
     assert revision == "d260cf3646fe94c6d5d70820b77512f836d7cce2"
     assert local == tmp_path / "catvton" / "stable-diffusion-inpainting"
     assert "unet/diffusion_pytorch_model.bin" in patterns
+    hub_calls.clear()
+    weights.download("catvton", tmp_path)
+    assert hub_calls == []  # everything present: the hub is not asked again
     assert by_repo["zhengchong/CatVTON"][2] == tuple(
         f"{sub}/attention/model.safetensors"
         for sub in ("mix-48k-1024", "vitonhd-16k-512", "dresscode-16k-512")

@@ -43,6 +43,7 @@ GUIDANCE_OFF = 1.0
 # generator, seeded seed + this, so that the diffusion noise stream matches the reference's.
 VAE_SEED_OFFSET = 1
 PIXEL_SCALE = 127.5  # uint8 -> [-1, 1]
+MASK_THRESHOLD = 0.5  # the reference keeps person pixels where mask < 0.5
 
 
 class CatVTONModel:
@@ -102,7 +103,7 @@ class CatVTONModel:
         report(0.0, "CatVTON: encoding person and garment")
         person, garment, mask = self._image(person), self._image(garment), self._mask(mask)
         vae_generator = torch.Generator(self.device).manual_seed(seed + VAE_SEED_OFFSET)
-        masked_latent = self._encode(person * (mask < 0.5), vae_generator)
+        masked_latent = self._encode(person * (mask < MASK_THRESHOLD), vae_generator)
         garment_latent = self._encode(garment, vae_generator)
         mask_latent = F.interpolate(mask, size=masked_latent.shape[-2:], mode="nearest")
 
