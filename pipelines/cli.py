@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="print speed tables (no download needed)")
     p.add_argument("what", choices=["analyze", "tryon", "unet"], help="analyze/tryon: CPU pipeline; unet: fp32 vs bf16 step")
     p.add_argument("--runs", type=int, default=5, help="timed runs per case (unet: steps per precision)")
+    p.add_argument("--emulated-bf16", action="store_true",
+                   help="unet: also time bf16 on a CPU without bf16 units (very slow: emulated)")
 
     p = sub.add_parser("tryon", help="dress a person photo in one or more garments")
     p.add_argument("--person", required=True, type=Path)
@@ -220,7 +222,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.runs < 1:
         raise InputError(f"--runs is {args.runs}; use 1 or more.")
     if args.what == "unet":
-        bench.print_table(bench.bench_unet(steps=args.runs), bench.UNET_COLUMNS)
+        from pipelines.device import cpu_has_native_bf16
+
+        precisions = bench.PRECISIONS
+        if not cpu_has_native_bf16() and not args.emulated_bf16:
+            precisions = ("fp32",)
+            print("note: this CPU has no bf16 matrix units (AMX / AVX-512 BF16): bf16 would be emulated "
+                  "(a step took over 15 minutes on a 2-core AVX2 machine), so only fp32 is timed; "
+                  "--emulated-bf16 times it anyway.", file=sys.stderr)
+        bench.print_table(bench.bench_unet(steps=args.runs, precisions=precisions), bench.UNET_COLUMNS)
     else:
         rows = bench.bench_pipeline(runs=args.runs)
         wanted = ("analysis",) if args.what == "analyze" else ("analysis", "try-on, 1 garment", "try-on, 3 garments")
