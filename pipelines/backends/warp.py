@@ -59,9 +59,6 @@ INPAINT_SCALE = 0.25
 class WarpBackend(Backend):
     name = "warp"
 
-    def __init__(self, weights_dir: Path, options: DiffusionOptions) -> None:
-        super().__init__(weights_dir, options)
-
     @classmethod
     def status(cls, weights_dir: Path) -> BackendStatus:
         return BackendStatus(cls.name, True, "Garment warping on the CPU; no download needed.")
